@@ -1,0 +1,38 @@
+# Two commands matter on a fresh machine: `make demo` and `make test`.
+# Each creates .venv and installs what it needs by itself.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint proto bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: walk through the building blocks on sample e-invoices (embedded default)
+demo: $(STAMP)
+	$(BIN)/consortium demo
+
+## test: lint, then the whole test suite
+test: lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## proto: regenerate the committed Python code from proto/
+proto: $(STAMP)
+	$(BIN)/python -m chains.protogen
+
+## bench: run every benchmark (figures, never pass/fail)
+bench: $(STAMP)
+	for name in bls merkle state; do $(BIN)/python -m bench $$name; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The three chains of the consortium: shared core, runtime and applications."""

@@ -1,0 +1,126 @@
+"""Stable error codes, the one typed error that carries them, and verdicts.
+
+``ErrorCode`` mirrors the ``consortium.v1.ErrorCode`` protobuf enum name for
+name and number (a test keeps them equal). Codes are stable: never renumber
+or reuse one; add new codes at the end of their block.
+
+Verifiers (``verify_*``) return a :class:`Verdict`; code that cannot go on
+raises :class:`ConsortiumError`. Neither ever lets a stray exception from
+malformed input escape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ErrorCode(IntEnum):
+    """Why something was refused. Numbers are grouped by area, in blocks of 100."""
+
+    ERROR_CODE_UNSPECIFIED = 0
+
+    # 1..99: general input problems
+    MALFORMED_INPUT = 1
+    """Bytes or fields that cannot be decoded or have the wrong shape."""
+    WRONG_LENGTH = 2
+    """A value has the wrong length (e.g. a hash that is not 32 bytes)."""
+    UNKNOWN_BACKEND = 3
+    """A configured implementation (e.g. a BLS backend) does not exist."""
+
+    # 100..199: signatures and keys
+    INVALID_SECRET_KEY = 100
+    """A secret key is zero, too large or has the wrong length."""
+    INVALID_PUBLIC_KEY = 101
+    """A public key is malformed, the identity point, or outside the subgroup."""
+    INVALID_SIGNATURE_ENCODING = 102
+    """A signature is malformed, not on the curve, or outside the subgroup."""
+    BAD_SIGNATURE = 103
+    """A well-formed signature does not verify for this key and message."""
+    EMPTY_SIGNER_SET = 104
+    """An aggregate was asked for or checked with no signers."""
+    INVALID_PROOF_OF_POSSESSION = 105
+    """A validator key's proof of possession does not verify."""
+    INVALID_KEY_MATERIAL = 106
+    """Key-generation input is too short or otherwise unusable."""
+
+    # 200..299: RFC 6962 Merkle trees (tx roots, field-committed records)
+    MERKLE_INDEX_OUT_OF_RANGE = 200
+    """A leaf index is not below the tree size."""
+    MERKLE_PROOF_LENGTH = 201
+    """A proof has more or fewer hashes than the tree shape requires."""
+    MERKLE_HASH_LENGTH = 202
+    """A hash inside a proof, or a root, is not 32 bytes."""
+    MERKLE_ROOT_MISMATCH = 203
+    """The proof recomputes to a root other than the trusted one."""
+    MERKLE_TREE_SIZE = 204
+    """Tree sizes are impossible (negative, zero where leaves are needed, or shrinking)."""
+
+    # 300..399: state tree (state roots)
+    STATE_PROOF_MALFORMED = 300
+    """A state proof cannot be decoded or has an impossible shape."""
+    STATE_ROOT_MISMATCH = 301
+    """A state proof recomputes to a root other than the trusted one."""
+    STATE_KEY_PRESENT = 302
+    """Absence was claimed for a key that the tree holds."""
+    STATE_KEY_ABSENT = 303
+    """Presence was claimed for a key that the tree does not hold."""
+    STATE_VALUE_MISMATCH = 304
+    """The key is present with a different value than the one claimed."""
+    STATE_VERSION_UNAVAILABLE = 305
+    """The requested version was never written or has been pruned."""
+
+    # 400..499: field-committed records and disclosures
+    RECORD_MALFORMED = 400
+    """A record or disclosure has an impossible shape (empty, bad salt, bad field name)."""
+    RECORD_DUPLICATE_FIELD = 401
+    """The same field appears twice."""
+    RECORD_FIELD_UNKNOWN = 402
+    """A disclosure names a field the record does not have."""
+    RECORD_COMMITMENT_MISMATCH = 403
+    """The disclosed fields do not prove against the record commitment."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of a ``verify_*`` function: either accepted, or refused with a code."""
+
+    code: ErrorCode = ErrorCode.ERROR_CODE_UNSPECIFIED
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the thing verified was accepted."""
+        return self.code == ErrorCode.ERROR_CODE_UNSPECIFIED
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def raise_for_error(self) -> None:
+        """Raise :class:`ConsortiumError` with this verdict's code when it is a refusal."""
+        if not self.ok:
+            raise ConsortiumError(self.code, self.message)
+
+
+ACCEPTED = Verdict()
+"""The verdict of everything that verified."""
+
+
+def refuse(code: ErrorCode, message: str) -> Verdict:
+    """A refusal verdict with a stable ``code`` and a message a person can act on."""
+    if code == ErrorCode.ERROR_CODE_UNSPECIFIED:
+        raise ValueError("a refusal needs a code")
+    return Verdict(code, message)
+
+
+class ConsortiumError(Exception):
+    """The one typed error of the consortium: a stable code and a readable message."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+
+    def to_verdict(self) -> Verdict:
+        """This error as a refusal verdict."""
+        return Verdict(self.code, self.message)

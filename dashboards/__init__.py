@@ -1,0 +1,4 @@
+"""Streamlit multipage dashboards that read the chains through the nodes' gRPC API.
+
+The pages arrive with the dashboards issue.
+"""
