@@ -23,10 +23,10 @@ class ErrorCode(IntEnum):
     # 1..99: general input problems
     MALFORMED_INPUT = 1
     """Bytes or fields that cannot be decoded or have the wrong shape."""
-    WRONG_LENGTH = 2
-    """A value has the wrong length (e.g. a hash that is not 32 bytes)."""
-    UNKNOWN_BACKEND = 3
+    UNKNOWN_BACKEND = 2
     """A configured implementation (e.g. a BLS backend) does not exist."""
+    WRONG_CHAIN_ID = 3
+    """A signed message names another chain: it may not be replayed here."""
 
     # 100..199: signatures and keys
     INVALID_SECRET_KEY = 100
@@ -79,6 +79,10 @@ class ErrorCode(IntEnum):
     """A disclosure names a field the record does not have."""
     RECORD_COMMITMENT_MISMATCH = 403
     """The disclosed fields do not prove against the record commitment."""
+
+    # 500..599: consensus and commit certificates
+    INSUFFICIENT_VOTING_POWER = 500
+    """The signers hold no more than 2/3 of the voting power (quorum: 3 * signed > 2 * total)."""
 
 
 @dataclass(frozen=True, slots=True)

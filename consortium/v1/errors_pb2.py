@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63onsortium/v1/errors.proto\x12\rconsortium.v1\"F\n\x0b\x45rrorDetail\x12&\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x18.consortium.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t*\xac\x05\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x13\n\x0fMALFORMED_INPUT\x10\x01\x12\x10\n\x0cWRONG_LENGTH\x10\x02\x12\x13\n\x0fUNKNOWN_BACKEND\x10\x03\x12\x16\n\x12INVALID_SECRET_KEY\x10\x64\x12\x16\n\x12INVALID_PUBLIC_KEY\x10\x65\x12\x1e\n\x1aINVALID_SIGNATURE_ENCODING\x10\x66\x12\x11\n\rBAD_SIGNATURE\x10g\x12\x14\n\x10\x45MPTY_SIGNER_SET\x10h\x12\x1f\n\x1bINVALID_PROOF_OF_POSSESSION\x10i\x12\x18\n\x14INVALID_KEY_MATERIAL\x10j\x12\x1e\n\x19MERKLE_INDEX_OUT_OF_RANGE\x10\xc8\x01\x12\x18\n\x13MERKLE_PROOF_LENGTH\x10\xc9\x01\x12\x17\n\x12MERKLE_HASH_LENGTH\x10\xca\x01\x12\x19\n\x14MERKLE_ROOT_MISMATCH\x10\xcb\x01\x12\x15\n\x10MERKLE_TREE_SIZE\x10\xcc\x01\x12\x1a\n\x15STATE_PROOF_MALFORMED\x10\xac\x02\x12\x18\n\x13STATE_ROOT_MISMATCH\x10\xad\x02\x12\x16\n\x11STATE_KEY_PRESENT\x10\xae\x02\x12\x15\n\x10STATE_KEY_ABSENT\x10\xaf\x02\x12\x19\n\x14STATE_VALUE_MISMATCH\x10\xb0\x02\x12\x1e\n\x19STATE_VERSION_UNAVAILABLE\x10\xb1\x02\x12\x15\n\x10RECORD_MALFORMED\x10\x90\x03\x12\x1b\n\x16RECORD_DUPLICATE_FIELD\x10\x91\x03\x12\x19\n\x14RECORD_FIELD_UNKNOWN\x10\x92\x03\x12\x1f\n\x1aRECORD_COMMITMENT_MISMATCH\x10\x93\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63onsortium/v1/errors.proto\x12\rconsortium.v1\"F\n\x0b\x45rrorDetail\x12&\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x18.consortium.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t*\xce\x05\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x13\n\x0fMALFORMED_INPUT\x10\x01\x12\x13\n\x0fUNKNOWN_BACKEND\x10\x02\x12\x12\n\x0eWRONG_CHAIN_ID\x10\x03\x12\x16\n\x12INVALID_SECRET_KEY\x10\x64\x12\x16\n\x12INVALID_PUBLIC_KEY\x10\x65\x12\x1e\n\x1aINVALID_SIGNATURE_ENCODING\x10\x66\x12\x11\n\rBAD_SIGNATURE\x10g\x12\x14\n\x10\x45MPTY_SIGNER_SET\x10h\x12\x1f\n\x1bINVALID_PROOF_OF_POSSESSION\x10i\x12\x18\n\x14INVALID_KEY_MATERIAL\x10j\x12\x1e\n\x19MERKLE_INDEX_OUT_OF_RANGE\x10\xc8\x01\x12\x18\n\x13MERKLE_PROOF_LENGTH\x10\xc9\x01\x12\x17\n\x12MERKLE_HASH_LENGTH\x10\xca\x01\x12\x19\n\x14MERKLE_ROOT_MISMATCH\x10\xcb\x01\x12\x15\n\x10MERKLE_TREE_SIZE\x10\xcc\x01\x12\x1a\n\x15STATE_PROOF_MALFORMED\x10\xac\x02\x12\x18\n\x13STATE_ROOT_MISMATCH\x10\xad\x02\x12\x16\n\x11STATE_KEY_PRESENT\x10\xae\x02\x12\x15\n\x10STATE_KEY_ABSENT\x10\xaf\x02\x12\x19\n\x14STATE_VALUE_MISMATCH\x10\xb0\x02\x12\x1e\n\x19STATE_VERSION_UNAVAILABLE\x10\xb1\x02\x12\x15\n\x10RECORD_MALFORMED\x10\x90\x03\x12\x1b\n\x16RECORD_DUPLICATE_FIELD\x10\x91\x03\x12\x19\n\x14RECORD_FIELD_UNKNOWN\x10\x92\x03\x12\x1f\n\x1aRECORD_COMMITMENT_MISMATCH\x10\x93\x03\x12\x1e\n\x19INSUFFICIENT_VOTING_POWER\x10\xf4\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'consortium.v1.errors_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ERRORCODE']._serialized_start=118
-  _globals['_ERRORCODE']._serialized_end=802
+  _globals['_ERRORCODE']._serialized_end=836
   _globals['_ERRORDETAIL']._serialized_start=45
   _globals['_ERRORDETAIL']._serialized_end=115
 # @@protoc_insertion_point(module_scope)

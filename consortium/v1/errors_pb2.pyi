@@ -9,8 +9,8 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ERROR_CODE_UNSPECIFIED: _ClassVar[ErrorCode]
     MALFORMED_INPUT: _ClassVar[ErrorCode]
-    WRONG_LENGTH: _ClassVar[ErrorCode]
     UNKNOWN_BACKEND: _ClassVar[ErrorCode]
+    WRONG_CHAIN_ID: _ClassVar[ErrorCode]
     INVALID_SECRET_KEY: _ClassVar[ErrorCode]
     INVALID_PUBLIC_KEY: _ClassVar[ErrorCode]
     INVALID_SIGNATURE_ENCODING: _ClassVar[ErrorCode]
@@ -33,10 +33,11 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECORD_DUPLICATE_FIELD: _ClassVar[ErrorCode]
     RECORD_FIELD_UNKNOWN: _ClassVar[ErrorCode]
     RECORD_COMMITMENT_MISMATCH: _ClassVar[ErrorCode]
+    INSUFFICIENT_VOTING_POWER: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
-WRONG_LENGTH: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
+WRONG_CHAIN_ID: ErrorCode
 INVALID_SECRET_KEY: ErrorCode
 INVALID_PUBLIC_KEY: ErrorCode
 INVALID_SIGNATURE_ENCODING: ErrorCode
@@ -59,6 +60,7 @@ RECORD_MALFORMED: ErrorCode
 RECORD_DUPLICATE_FIELD: ErrorCode
 RECORD_FIELD_UNKNOWN: ErrorCode
 RECORD_COMMITMENT_MISMATCH: ErrorCode
+INSUFFICIENT_VOTING_POWER: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")
