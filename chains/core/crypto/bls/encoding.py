@@ -128,13 +128,8 @@ def _hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
     return okm[:length]
 
 
-def compute_key_gen(ikm: bytes, key_info: bytes = b"") -> BlsSecretKey:
-    """IETF BLS KeyGen (draft 04 and later; py_ecc's ``KeyGen``), in hashlib/hmac only.
-
-    ``ikm`` is the caller's secret randomness (at least 32 bytes): the core
-    never draws randomness itself. With empty ``key_info`` this is EIP-2333's
-    ``derive_master_SK``. Raises ConsortiumError(INVALID_KEY_MATERIAL).
-    """
+def check_key_material(ikm: object, key_info: object) -> None:
+    """Refuse KeyGen input below the IETF minimum: raises ConsortiumError(INVALID_KEY_MATERIAL)."""
     if not isinstance(ikm, bytes) or len(ikm) < MIN_IKM_LENGTH:
         raise ConsortiumError(
             ErrorCode.INVALID_KEY_MATERIAL,
@@ -142,6 +137,16 @@ def compute_key_gen(ikm: bytes, key_info: bytes = b"") -> BlsSecretKey:
         )
     if not isinstance(key_info, bytes):
         raise ConsortiumError(ErrorCode.INVALID_KEY_MATERIAL, "key_info must be bytes")
+
+
+def compute_key_gen(ikm: bytes, key_info: bytes = b"") -> BlsSecretKey:
+    """IETF BLS KeyGen (draft 04 and later; py_ecc's ``KeyGen``), in hashlib/hmac only.
+
+    ``ikm`` is the caller's secret randomness (at least 32 bytes): the core
+    never draws randomness itself. With empty ``key_info`` this is EIP-2333's
+    ``derive_master_SK``. Raises ConsortiumError(INVALID_KEY_MATERIAL).
+    """
+    check_key_material(ikm, key_info)
     salt = _KEYGEN_SALT
     secret = 0
     # The loop re-hashes the salt in the (negligible-probability) case SK == 0.

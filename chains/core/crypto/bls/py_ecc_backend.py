@@ -24,12 +24,12 @@ from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
 from py_ecc.optimized_bls12_381 import G1, Z1, add, final_exponentiate, is_inf, neg, pairing
 
 from chains.core.crypto.bls.encoding import (
+    check_key_material,
     get_checked_secret_key,
     get_g1_encoding_problem,
     get_g2_encoding_problem,
 )
 from chains.core.crypto.bls.types import (
-    MIN_IKM_LENGTH,
     SIGNATURE_DST,
     AggregatePublicKey,
     BlsPublicKey,
@@ -52,13 +52,7 @@ class PyEccBackend:
 
     def KeyGen(self, ikm: bytes, key_info: bytes = b"") -> BlsSecretKey:
         """py_ecc's KeyGen, with the IETF minimum of 32 bytes of input key material."""
-        if not isinstance(ikm, bytes) or len(ikm) < MIN_IKM_LENGTH:
-            raise ConsortiumError(
-                ErrorCode.INVALID_KEY_MATERIAL,
-                f"key generation needs at least {MIN_IKM_LENGTH} bytes of secret randomness",
-            )
-        if not isinstance(key_info, bytes):
-            raise ConsortiumError(ErrorCode.INVALID_KEY_MATERIAL, "key_info must be bytes")
+        check_key_material(ikm, key_info)
         return BlsSecretKey(G2ProofOfPossession.KeyGen(ikm, key_info))
 
     def SkToPk(self, secret_key: BlsSecretKey) -> BlsPublicKey:
