@@ -14,6 +14,7 @@ def test_codes_are_unique_and_grouped_in_blocks_of_100() -> None:
     assert 200 <= ErrorCode.MERKLE_INDEX_OUT_OF_RANGE < 300
     assert 300 <= ErrorCode.STATE_PROOF_MALFORMED < 400
     assert 400 <= ErrorCode.RECORD_MALFORMED < 500
+    assert 500 <= ErrorCode.INSUFFICIENT_VOTING_POWER < 600
 
 
 def test_accepted_verdict_is_truthy_and_a_refusal_is_not() -> None:
