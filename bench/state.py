@@ -49,40 +49,33 @@ def build_tree(rng: random.Random, size: int) -> tuple[StateTree, list[bytes], i
     return tree, keys, version
 
 
-def measure_update_seconds(
+def measure_update_round(
     rng: random.Random,
     tree: StateTree,
     keys: list[bytes],
     version: int,
     batch_size: int,
-    updates_per_round: int,
-    rounds: int,
+    updates: int,
 ) -> tuple[float, float, int]:
-    """Median per-update time over ``rounds``, nodes written per update, and the latest version."""
-    per_round: list[float] = []
-    written = 0
+    """One round of ``updates`` random updates in batches: seconds per update,
+    nodes written per update, and the latest version."""
     store = tree.store
-    batches_per_round = max(1, updates_per_round // batch_size)
-    for _ in range(rounds):
-        batches = [
-            {key: rng.randbytes(32) for key in rng.sample(keys, batch_size)}
-            for _ in range(batches_per_round)
-        ]
-        elapsed = 0.0
-        for batch in batches:
-            version += 1
-            before = store.get_node_count()  # type: ignore[attr-defined]
-            start = time.perf_counter()
-            tree.apply_updates(version, batch)
-            elapsed += time.perf_counter() - start
-            written += store.get_node_count() - before  # type: ignore[attr-defined]
-            tree.prune(version)
-        per_round.append(elapsed / (batch_size * batches_per_round))
-    return (
-        statistics.median(per_round),
-        written / (rounds * batches_per_round * batch_size),
-        version,
-    )
+    batch_count = max(1, updates // batch_size)
+    batches = [
+        {key: rng.randbytes(32) for key in rng.sample(keys, batch_size)} for _ in range(batch_count)
+    ]
+    elapsed = 0.0
+    written = 0
+    for batch in batches:
+        version += 1
+        before = store.get_node_count()  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        tree.apply_updates(version, batch)
+        elapsed += time.perf_counter() - start
+        written += store.get_node_count() - before  # type: ignore[attr-defined]
+        tree.prune(version)
+    done = batch_count * batch_size
+    return elapsed / done, written / done, version
 
 
 def measure_proofs(
@@ -133,8 +126,8 @@ def run(quick: bool = False) -> dict:
 
     def measure_round(size: int, batch_size: int) -> tuple[float, float]:
         tree, keys = trees[size]
-        seconds, written, versions[size] = measure_update_seconds(
-            rng, tree, keys, versions[size], batch_size, updates_per_round, rounds=1
+        seconds, written, versions[size] = measure_update_round(
+            rng, tree, keys, versions[size], batch_size, updates_per_round
         )
         return seconds, written
 

@@ -343,9 +343,8 @@ def _check_hashes(proof: object, root: object, what: str) -> Verdict | None:
         return refuse(ErrorCode.MERKLE_HASH_LENGTH, f"{what} must be 32 bytes")
     if not isinstance(proof, list | tuple):
         return refuse(ErrorCode.MALFORMED_INPUT, "a proof must be a list or tuple of hashes")
-    for item in proof:
+    for position, item in enumerate(proof):
         if not (isinstance(item, bytes) and len(item) == HASH_LEN):
-            position = next(i for i, x in enumerate(proof) if x is item)
             return refuse(ErrorCode.MERKLE_HASH_LENGTH, f"proof hash #{position} is not 32 bytes")
     return None
 
