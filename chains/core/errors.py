@@ -83,6 +83,20 @@ class ErrorCode(IntEnum):
     # 500..599: consensus and commit certificates
     INSUFFICIENT_VOTING_POWER = 500
     """The signers hold no more than 2/3 of the voting power (quorum: 3 * signed > 2 * total)."""
+    UNKNOWN_SIGNER = 501
+    """A certificate's signer bitmap names a validator the set does not have."""
+    DUPLICATE_SIGNER = 502
+    """One public key would be counted twice (a validator set listing a key twice)."""
+    WRONG_HEIGHT = 503
+    """A certificate, vote or proposal is for another height than the one checked."""
+    BLOCK_HASH_MISMATCH = 504
+    """A certificate certifies another block than the header it is checked with."""
+    DOUBLE_SIGN_REFUSED = 505
+    """Signing this would conflict with something this validator already signed."""
+    INVALID_VALIDATOR_SET = 506
+    """A validator set is empty, has zero or too much power, or admits a key without a valid PoP."""
+    VALIDATORS_HASH_MISMATCH = 507
+    """A header names another validator set than the one it is checked against."""
 
 
 @dataclass(frozen=True, slots=True)

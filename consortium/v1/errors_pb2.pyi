@@ -34,6 +34,13 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECORD_FIELD_UNKNOWN: _ClassVar[ErrorCode]
     RECORD_COMMITMENT_MISMATCH: _ClassVar[ErrorCode]
     INSUFFICIENT_VOTING_POWER: _ClassVar[ErrorCode]
+    UNKNOWN_SIGNER: _ClassVar[ErrorCode]
+    DUPLICATE_SIGNER: _ClassVar[ErrorCode]
+    WRONG_HEIGHT: _ClassVar[ErrorCode]
+    BLOCK_HASH_MISMATCH: _ClassVar[ErrorCode]
+    DOUBLE_SIGN_REFUSED: _ClassVar[ErrorCode]
+    INVALID_VALIDATOR_SET: _ClassVar[ErrorCode]
+    VALIDATORS_HASH_MISMATCH: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
@@ -61,6 +68,13 @@ RECORD_DUPLICATE_FIELD: ErrorCode
 RECORD_FIELD_UNKNOWN: ErrorCode
 RECORD_COMMITMENT_MISMATCH: ErrorCode
 INSUFFICIENT_VOTING_POWER: ErrorCode
+UNKNOWN_SIGNER: ErrorCode
+DUPLICATE_SIGNER: ErrorCode
+WRONG_HEIGHT: ErrorCode
+BLOCK_HASH_MISMATCH: ErrorCode
+DOUBLE_SIGN_REFUSED: ErrorCode
+INVALID_VALIDATOR_SET: ErrorCode
+VALIDATORS_HASH_MISMATCH: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")
