@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint proto bench clean
+.PHONY: demo test lint proto bench sim clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -32,7 +32,12 @@ proto: $(STAMP)
 
 ## bench: run every benchmark (figures, never pass/fail)
 bench: $(STAMP)
-	for name in bls merkle state; do $(BIN)/python -m bench $$name; done
+	for name in bls merkle state consensus; do $(BIN)/python -m bench $$name; done
+
+## sim: search more consensus scenarios than CI does (make sim SEEDS=5000)
+SEEDS ?= 2000
+sim: $(STAMP)
+	$(BIN)/python -m chains.sim --seeds $(SEEDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

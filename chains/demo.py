@@ -7,8 +7,10 @@ verified, and each tampered variant refused with its stable code:
 2. e-invoices signed by their sellers and proven in a block's RFC 6962 tx root;
 3. the invoices' state in the sparse Merkle state tree: membership of one
    invoice, non-membership of an unknown number;
-4. the block header certified by an aggregate BLS signature of more than 2/3
-   of the voting power;
+4. the tax chain's four validators deciding blocks in the consensus simulator
+   (real BLS, a Byzantine twin, partitions and lost messages), each block's
+   commit certificate (one aggregate signature of more than 2/3 of the voting
+   power) verified alone, and forged certificates and a double sign refused;
 5. one invoice disclosed field by field to a bank, proven against its commitment.
 
 Keys come from fixed seeds so that the walkthrough prints the same every
@@ -19,16 +21,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from chains.core.block import decode_block
+from chains.core.consensus.certificate import (
+    CommitCertificate,
+    compute_signer_bitmap,
+    get_signer_indices,
+    verify_commit,
+)
+from chains.core.consensus.messages import Vote, VoteType
+from chains.core.consensus.safety import InMemorySafetyStore, SafetyRules
+from chains.core.consensus.signing import BlsScheme
 from chains.core.crypto import compute_ed25519_key_pair
 from chains.core.crypto.bls import (
     G1_INFINITY,
     get_bls,
-    verify_fast_aggregate,
     verify_proof_of_possession,
     verify_public_key,
 )
@@ -39,12 +51,15 @@ from chains.core.state_tree import StateTree, verify_state_proof
 from chains.core.transactions import decode_verified_transaction, sign_transaction
 from chains.core.types import ChainId, compute_sha256
 from chains.core.wire import decode_disclosure, disclosure_to_proto
-from consortium.v1 import chain_pb2, consensus_pb2
+from chains.sim.scenario import generate_scenario
+from chains.sim.simulator import Simulator
+from consortium.v1 import chain_pb2
 
 CHAIN = ChainId("tax-1")
 VALIDATORS = ("Shenzhen Tax Bureau", "Public Security Bureau", "Shenzhen Customs", "PBoC Branch")
-COMMIT_DOMAIN = b"consortium/demo-commit/v1\x00"
-"""The demo's own commit message tag; consensus defines the canonical vote bytes."""
+SIM_FAMILY = "twins4"
+SIM_SEED = 8
+"""A run that decides 5 heights through a twin, partitions and lost messages (~1 s of BLS)."""
 
 INVOICES = (
     {
@@ -310,84 +325,138 @@ class Walkthrough:
             checks,
         )
 
-    def certified_header(self) -> Step:
-        """Step 4: the header, signed by 3 of 4 validators, one aggregate signature."""
-        validator_set = consensus_pb2.ValidatorSet(
-            validators=[
-                consensus_pb2.Validator(name=name, bls_public_key=pk, voting_power=power)
-                for name, pk, power in zip(VALIDATORS, self.public_keys, self.power, strict=True)
-            ]
+    def decided_blocks(self) -> Step:
+        """Step 4: the validators decide blocks under faults; each certificate verifies alone."""
+        scheme = BlsScheme()
+        scenario = generate_scenario(SIM_FAMILY, SIM_SEED, scheme="bls")
+        sim = Simulator(
+            scenario, chain_id=CHAIN, names=list(VALIDATORS), secret_keys=self.secret_keys
         )
-        validators_hash = compute_sha256(validator_set.SerializeToString())
-        header = chain_pb2.BlockHeader(
-            chain_id=CHAIN,
-            height=2,
-            time_unix_ms=1_795_680_000_000,
-            prev_block_hash=_seed("block 1"),
-            tx_root=self.tx_root,
-            tx_count=len(self.txs),
-            state_root=self.state_root,
-            validators_hash=validators_hash,
-            next_validators_hash=validators_hash,
-            proposer=self.public_keys[0],
-        )
-        header_bytes = header.SerializeToString()
-        block_hash = compute_sha256(header_bytes)
-        message = COMMIT_DOMAIN + CHAIN.encode() + b"\x00" + (2).to_bytes(8, "big") + block_hash
-        signers = [0, 1, 3]  # customs is offline: 3 of 4 still certify
-        signatures = [self.bls.Sign(self.secret_keys[i], message) for i in signers]
-        aggregate = self.bls.Aggregate(signatures)
-        table = _table("field", "value")
-        table.add_row("chain / height", f"{CHAIN} / 2")
-        table.add_row("tx root", _short(self.tx_root))
-        table.add_row("state root", _short(self.state_root))
-        table.add_row("validators hash", _short(validators_hash))
-        table.add_row("block hash", _short(block_hash))
-        table.add_row("signers", ", ".join(VALIDATORS[i] for i in signers))
-        table.add_row("aggregate signature", f"{_short(aggregate)} (96 bytes for all signers)")
-
-        def quorum(indices: list[int]) -> Verdict:
-            signed, total = sum(self.power[i] for i in indices), sum(self.power)
-            if 3 * signed > 2 * total:  # integer quorum, DESIGN §2
-                return ACCEPTED
-            return refuse(
-                ErrorCode.INSUFFICIENT_VOTING_POWER,
-                f"{signed} of {total} is not more than 2/3 of the power",
+        result = sim.run()
+        chain = sim.reference
+        if result.violations or len(chain.values) < 3:
+            raise RuntimeError(
+                f"{SIM_FAMILY} seed {SIM_SEED} no longer decides 3 heights cleanly: "
+                f"{result.heights} heights, violations {result.violations}"
+            )
+        certificates = cast(list[CommitCertificate], chain.certificates)
+        table = _table("height", "block hash", "decided in round", "signers (precommits)")
+        for height, (value, certificate) in enumerate(
+            zip(chain.values, certificates, strict=True), start=1
+        ):
+            members = chain.get_set(height).validators
+            signers = get_signer_indices(certificate.signer_bitmap)
+            table.add_row(
+                str(height),
+                _short(value.block_hash),
+                str(certificate.round),
+                ", ".join(members[i].name for i in signers),
             )
 
-        signer_keys = [self.public_keys[i] for i in signers]
-        other_header = compute_sha256(header_bytes + b"tampered")
-        other_message = message[: -len(block_hash)] + other_header
+        height = len(chain.values)
+        value, certificate = chain.values[-1], certificates[-1]
+        header = decode_block(value.block).header
+        earlier = decode_block(chain.values[-2].block).header
+        validators = chain.get_set(height)
+        signers = get_signer_indices(certificate.signer_bitmap)
+        other = next(c for c in certificates if c.height != height)
+        twin = scenario.twins[0]
+        twin_name = validators.validators[twin].name
+
+        def double_sign() -> Verdict:
+            """The twin's key, behind SafetyRules, asked to precommit two blocks in one round."""
+            safety = SafetyRules(
+                header.chain_id, sim.nodes[twin].secret_key, scheme, InMemorySafetyStore()
+            )
+            precommit = Vote(
+                VoteType.PRECOMMIT,
+                header.chain_id,
+                header.height,
+                certificate.round,
+                value.block_hash,
+                twin,
+            )
+            try:
+                safety.sign_vote(precommit)
+                safety.sign_vote(replace(precommit, block_hash=earlier.hash))
+            except ConsortiumError as error:
+                return error.to_verdict()
+            return ACCEPTED
+
         checks = [
             Check(
-                "3 of 4 voting power is more than 2/3 (3·3 > 2·4)",
-                quorum(signers),
+                f"the certificate of height {height} verifies alone against that height's "
+                f"validator set ({len(signers)} of {len(validators)} signers, one aggregate "
+                "signature)",
+                verify_commit(validators, header, certificate, scheme),
             ),
             Check(
-                "the aggregate signature verifies for the signers and this header",
-                verify_fast_aggregate(signer_keys, message, aggregate),
+                f"the height-{height} certificate offered for the height-{height - 1} header",
+                verify_commit(chain.get_set(height - 1), earlier, certificate, scheme),
+                ErrorCode.WRONG_HEIGHT,
             ),
             Check(
-                "the same aggregate for a different header",
-                verify_fast_aggregate(signer_keys, other_message, aggregate),
-                ErrorCode.BAD_SIGNATURE,
+                f"the height-{height} certificate claiming another block hash",
+                verify_commit(
+                    validators, header, replace(certificate, block_hash=earlier.hash), scheme
+                ),
+                ErrorCode.BLOCK_HASH_MISMATCH,
             ),
             Check(
-                "the aggregate claimed for a signer set that includes customs",
-                verify_fast_aggregate(self.public_keys, message, aggregate),
-                ErrorCode.BAD_SIGNATURE,
-            ),
-            Check(
-                "2 of 4 signers offered as a certificate",
-                quorum(signers[:2]),
+                f"its signer bitmap cut to 2 of {len(validators)} signers",
+                verify_commit(
+                    validators,
+                    header,
+                    replace(
+                        certificate,
+                        signer_bitmap=compute_signer_bitmap(signers[:2], len(validators)),
+                    ),
+                    scheme,
+                ),
                 ErrorCode.INSUFFICIENT_VOTING_POWER,
             ),
+            Check(
+                f"the aggregate signature of height {other.height} passed off as height {height}'s",
+                verify_commit(
+                    validators,
+                    header,
+                    replace(certificate, aggregate_signature=other.aggregate_signature),
+                    scheme,
+                ),
+                ErrorCode.BAD_SIGNATURE,
+            ),
+            Check(
+                f"the {header.chain_id} certificate presented to a client that expects finance-1",
+                verify_commit(
+                    validators, header, certificate, scheme, chain_id=ChainId("finance-1")
+                ),
+                ErrorCode.WRONG_CHAIN_ID,
+            ),
+            Check(
+                f"{twin_name}'s SafetyRules asked to precommit a second block at height "
+                f"{height}, round {certificate.round}",
+                double_sign(),
+                ErrorCode.DOUBLE_SIGN_REFUSED,
+            ),
         ]
+        drop = f", {scenario.drop:.0%} of messages dropped" if scenario.drop else ""
+        crashes = f", {len(scenario.crashes)} crash(es)" if scenario.crashes else ""
         return Step(
-            "4. The block header, certified by an aggregate signature",
-            "The header commits to the tx root and the state root. Validators holding more "
-            "than 2/3 of the voting power sign it; their signatures aggregate into one, which "
-            "a light client on another chain can check alone.",
+            "4. The tax chain's validators decide a block, and its certificate verifies alone",
+            "Consensus is Tendermint. In each round one validator [bold]proposes[/] a block, "
+            "every validator [bold]prevotes[/] and then [bold]precommits[/]; a round that "
+            "fails (a partition, lost votes) simply gives way to the next. A block is final "
+            "once validators holding more than 2/3 of the voting power precommitted it in one "
+            "round. Those precommits all sign the same canonical vote bytes (domain tag, chain "
+            "id, height, round, block hash), so they aggregate into [bold]one BLS signature "
+            "plus a signer bitmap[/]: a commit certificate that anyone holding the validator "
+            "set checks alone.\n"
+            f"Here the deterministic consensus simulator runs the four validators of step 1, "
+            f"with their keys and real BLS, on chain {header.chain_id} ({SIM_FAMILY}, seed "
+            f"{SIM_SEED}). {twin_name}'s key is run by two nodes, a Byzantine twin; "
+            f"{len(scenario.partitions)} network partitions{drop}{crashes} until the network "
+            f"heals at {scenario.gst_ms / 1000:.1f} s of simulated time. "
+            f"{result.heights} heights decided, {result.messages} messages sent.",
             table,
             checks,
         )
@@ -459,7 +528,7 @@ def get_steps() -> list[Step]:
         walk.validators,
         walk.invoices_in_a_block,
         walk.invoice_state,
-        walk.certified_header,
+        walk.decided_blocks,
         walk.disclosure,
     ]
     return [build() for build in builders]

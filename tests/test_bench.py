@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_KEYS = {
     "bls": {"fast_ms", "py_ecc_ms", "speedup", "fast_ms_100"},
     "merkle": {"append_ratio", "prove_ratio", "verify_ratio"},
+    "consensus": {
+        f"{figure}_{n}"
+        for figure in ("msgs_per_height", "rounds_per_height", "ms_per_height")
+        for n in (4, 16, 64, 100)
+    },
     "state": {
         "updates_per_s_1e5",
         "proofs_per_s_1e5",

@@ -23,6 +23,23 @@ def test_every_step_is_there_and_every_check_comes_out_as_expected() -> None:
             assert check.as_expected, (step.title, check.what, check.verdict)
 
 
+def test_the_validators_decide_blocks_whose_certificates_verify_alone() -> None:
+    step = get_steps()[3]
+    assert "decide a block" in step.title
+    assert step.table.row_count >= 3  # one row per decided height
+    assert [check.expect for check in step.checks] == [
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.WRONG_HEIGHT,
+        ErrorCode.BLOCK_HASH_MISMATCH,
+        ErrorCode.INSUFFICIENT_VOTING_POWER,
+        ErrorCode.BAD_SIGNATURE,
+        ErrorCode.WRONG_CHAIN_ID,
+        ErrorCode.DOUBLE_SIGN_REFUSED,
+    ]
+    for check in step.checks:
+        assert check.verdict.code is check.expect, (check.what, check.verdict)
+
+
 def test_the_walkthrough_prints_each_part_readably() -> None:
     out = io.StringIO()
     assert run_demo(Console(file=out, width=120, color_system=None))
@@ -31,9 +48,12 @@ def test_the_walkthrough_prints_each_part_readably() -> None:
         "proof of possession",
         "RFC 6962",
         "non-membership",
-        "aggregate signature verifies",
+        "precommit",
+        "certificate verifies alone",
+        "Byzantine twin",
         "disclosed field by field",
         "STATE_KEY_PRESENT",
+        "DOUBLE_SIGN_REFUSED",
         "RECORD_COMMITMENT_MISMATCH",
         "· hidden ·",
     ):

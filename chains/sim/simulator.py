@@ -105,6 +105,7 @@ class SimNode:
     # height, written before the core sees it (replayed and gossiped after a
     # restart), and the blocks this node precommitted.
     gossip: dict[tuple, tuple] = field(default_factory=dict)
+    gossip_since: dict[tuple, int] = field(default_factory=dict)
     wal_values: dict[bytes, Value] = field(default_factory=dict)
     replied: dict[tuple[int, int], int] = field(default_factory=dict)
     behind_since: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -116,11 +117,13 @@ def get_scheme(name: str) -> SignatureScheme:
     return BlsScheme() if name == "bls" else MockScheme()
 
 
-def make_keys(scheme: SignatureScheme, count: int) -> list[tuple[int, bytes, bytes]]:
-    """Deterministic validator keys: (secret, public key, proof of possession)."""
+def make_keys(
+    scheme: SignatureScheme, count: int, secrets: list[int] | None = None
+) -> list[tuple[int, bytes, bytes]]:
+    """Validator keys (secret, public key, proof of possession), deterministic by default."""
     keys = []
     for index in range(count):
-        secret = 1_000_003 + 7919 * index
+        secret = secrets[index] if secrets else 1_000_003 + 7919 * index
         public = scheme.get_public_key(secret)
         pop = b""
         if isinstance(scheme, BlsScheme):
@@ -134,17 +137,26 @@ def make_keys(scheme: SignatureScheme, count: int) -> list[tuple[int, bytes, byt
 class Simulator:
     """Drives one scenario to its end and checks the invariants as it goes."""
 
-    def __init__(self, scenario: Scenario, trace: Callable[[str], None] | None = None,
-                 measure_core: bool = False) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        trace: Callable[[str], None] | None = None,
+        measure_core: bool = False,
+        chain_id: ChainId = CHAIN_ID,
+        names: list[str] | None = None,
+        secret_keys: list[int] | None = None,
+    ) -> None:
         self.scenario = scenario
+        self.chain_id = chain_id
         self.rng = random.Random(f"run:{scenario.family}:{scenario.seed}")
         self.trace = trace
         self.measure_core = measure_core
         self.scheme = get_scheme(scenario.scheme)
-        keys = make_keys(self.scheme, scenario.n)
+        keys = make_keys(self.scheme, scenario.n, secret_keys)
+        names = names or [f"validator-{i}" for i in range(scenario.n)]
         genesis = ValidatorSet(
             tuple(
-                Validator(f"validator-{i}", keys[i][1], keys[i][2], scenario.powers[i])
+                Validator(names[i], keys[i][1], keys[i][2], scenario.powers[i])
                 for i in range(scenario.n)
             )
         )
@@ -169,14 +181,14 @@ class Simulator:
                     honest=scenario.is_honest(node_id),
                     equivocator=key_index in scenario.equivocators,
                     store=InMemorySafetyStore(),
-                    chain=ChainView(CHAIN_ID, genesis),
+                    chain=ChainView(chain_id, genesis),
                 )
             )
         self.honest_keys = {
             node.public_key for node in self.nodes if node.honest
         }
         # Invariant bookkeeping.
-        self.reference = ChainView(CHAIN_ID, genesis)
+        self.reference = ChainView(chain_id, genesis)
         self.decided: dict[int, bytes] = {}
         self.built: set[bytes] = set()
         self.signed: dict[tuple[int, int, int, int], bytes] = {}
@@ -220,14 +232,14 @@ class Simulator:
 
     def _config(self, node: SimNode) -> ConsensusConfig:
         return ConsensusConfig(
-            CHAIN_ID, node.public_key, self.scheme, self.timeouts, self.scenario.bugs
+            self.chain_id, node.public_key, self.scheme, self.timeouts, self.scenario.bugs
         )
 
     def _boot(self, node: SimNode) -> None:
         """Start or restart a node from its durable parts only."""
         node.incarnation += 1
         node.crashed = False
-        node.safety = SafetyRules(CHAIN_ID, node.secret_key, self.scheme, node.store)
+        node.safety = SafetyRules(self.chain_id, node.secret_key, self.scheme, node.store)
         height = node.chain.next_height
         data = node.safety.get_safety_data()
         resume = None
@@ -332,7 +344,10 @@ class Simulator:
     def _remember(self, node: SimNode, message: tuple) -> None:
         # The current height and the next (the core keeps those for later).
         if 0 <= message[1].height - node.chain.next_height <= 1:
-            node.gossip.setdefault(_get_message_key(message), message)
+            key = _get_message_key(message)
+            if key not in node.gossip:
+                node.gossip[key] = message
+                node.gossip_since[key] = self.now
 
     def _on_broadcast_proposal(self, node: SimNode, proposal: Proposal, pending: deque) -> None:
         if node.equivocator:
@@ -470,8 +485,7 @@ class Simulator:
             return
         item = message[1]
         if item.height < node.chain.next_height:
-            self._answer_lagging(node, source, item.height)
-            return
+            return  # a late message of a decided height; block sync runs on ticks
         self._remember(node, message)
         event = ProposalReceived(item) if kind == "proposal" else VoteReceived(item)
         self._feed(node, event)
@@ -519,7 +533,13 @@ class Simulator:
                     self._answer_lagging(node, peer.node_id, peer_height)
             elif peer_height == height:
                 for key, message in node.gossip.items():
-                    if message[1].height == height and key not in peer.gossip:
+                    # Only what the peer still lacks after a whole interval: a
+                    # message sent a moment ago is probably in flight.
+                    if (
+                        message[1].height == height
+                        and key not in peer.gossip
+                        and self.now - node.gossip_since[key] >= GOSSIP_INTERVAL_MS
+                    ):
                         self._send(node.node_id, peer.node_id, message)
         self._push(self.now + GOSSIP_INTERVAL_MS, ("tick", node.node_id, node.incarnation))
 
