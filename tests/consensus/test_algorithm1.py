@@ -133,39 +133,56 @@ def sign(message: Vote | Proposal, signer: int) -> Vote | Proposal:
     return replace(message, signature=signature)
 
 
-def _vote(vote_type: VoteType, validator: int, round_: int, value: Value | None,
-          height: int, chain: ChainId) -> VoteReceived:
+def _vote(
+    vote_type: VoteType,
+    validator: int,
+    round_: int,
+    value: Value | None,
+    height: int,
+    chain: ChainId,
+) -> VoteReceived:
+    """A vote of ``vote_type`` by ``validator`` for ``value``, signed by it."""
     block_hash = None if value is None else value.block_hash
     vote = Vote(vote_type, chain, Height(height), Round(round_), block_hash, validator)
     return VoteReceived(sign(vote, validator))
 
 
-def prevote(validator: int, round_: int, value: Value | None, height: int = 1,
-            chain: ChainId = CHAIN) -> VoteReceived:
+def prevote(
+    validator: int, round_: int, value: Value | None, height: int = 1, chain: ChainId = CHAIN
+) -> VoteReceived:
     """A prevote by ``validator`` for ``value`` (``None``: nil), signed by it."""
     return _vote(VoteType.PREVOTE, validator, round_, value, height, chain)
 
 
-def precommit(validator: int, round_: int, value: Value | None, height: int = 1,
-              chain: ChainId = CHAIN) -> VoteReceived:
+def precommit(
+    validator: int, round_: int, value: Value | None, height: int = 1, chain: ChainId = CHAIN
+) -> VoteReceived:
     """A precommit by ``validator`` for ``value`` (``None``: nil), signed by it."""
     return _vote(VoteType.PRECOMMIT, validator, round_, value, height, chain)
 
 
-def prevotes(round_: int, value: Value | None, validators: Iterable[int],
-             height: int = 1) -> tuple[VoteReceived, ...]:
+def prevotes(
+    round_: int, value: Value | None, validators: Iterable[int], height: int = 1
+) -> tuple[VoteReceived, ...]:
     """Prevotes for ``value`` by each of ``validators``."""
     return tuple(prevote(v, round_, value, height) for v in validators)
 
 
-def precommits(round_: int, value: Value | None, validators: Iterable[int],
-               height: int = 1) -> tuple[VoteReceived, ...]:
+def precommits(
+    round_: int, value: Value | None, validators: Iterable[int], height: int = 1
+) -> tuple[VoteReceived, ...]:
     """Precommits for ``value`` by each of ``validators``."""
     return tuple(precommit(v, round_, value, height) for v in validators)
 
 
-def proposal(round_: int, value: Value, valid_round: int = -1, height: int = 1,
-             proposer: int | None = None, chain: ChainId = CHAIN) -> ProposalReceived:
+def proposal(
+    round_: int,
+    value: Value,
+    valid_round: int = -1,
+    height: int = 1,
+    proposer: int | None = None,
+    chain: ChainId = CHAIN,
+) -> ProposalReceived:
     """A signed proposal; ``proposer`` defaults to proposer(height, round) of 4 equal powers."""
     if proposer is None:
         proposer = get_proposer_index(GENESIS, Height(height), Round(round_))
@@ -173,8 +190,9 @@ def proposal(round_: int, value: Value, valid_round: int = -1, height: int = 1,
     return ProposalReceived(sign(message, proposer))
 
 
-def resigned(event: VoteReceived | ProposalReceived, signer: int
-             ) -> VoteReceived | ProposalReceived:
+def resigned(
+    event: VoteReceived | ProposalReceived, signer: int
+) -> VoteReceived | ProposalReceived:
     """``event`` with its message re-signed by ``signer`` (a forgery if not the author)."""
     if isinstance(event, VoteReceived):
         return VoteReceived(sign(event.vote, signer))
@@ -193,8 +211,9 @@ def timeout(step: Step, round_: int, height: int = 1) -> TimeoutFired:
     return TimeoutFired(Height(height), Round(round_), step)
 
 
-def validated(value: Value, ok: bool = True, height: int = 1,
-              next_validators: ValidatorSet | None = None) -> BlockValidated:
+def validated(
+    value: Value, ok: bool = True, height: int = 1, next_validators: ValidatorSet | None = None
+) -> BlockValidated:
     """The application's answer valid(value) = ``ok``."""
     return BlockValidated(Height(height), value.block_hash, ok, next_validators)
 
@@ -204,8 +223,13 @@ def built(round_: int, value: Value, height: int = 1) -> BlockBuilt:
     return BlockBuilt(Height(height), Round(round_), value)
 
 
-def make_certificate(value: Value, signers: Sequence[int], round_: int = 0, height: int = 1,
-                     signed_value: Value | None = None) -> CommitCertificate:
+def make_certificate(
+    value: Value,
+    signers: Sequence[int],
+    round_: int = 0,
+    height: int = 1,
+    signed_value: Value | None = None,
+) -> CommitCertificate:
     """A certificate of ``signers``' precommits; they sign ``signed_value`` (default ``value``)."""
     signed = value if signed_value is None else signed_value
     votes = [precommit(i, round_, signed, height).vote for i in signers]
@@ -218,8 +242,13 @@ def make_certificate(value: Value, signers: Sequence[int], round_: int = 0, heig
     )
 
 
-def certified(value: Value, signers: Sequence[int], round_: int = 0, height: int = 1,
-              signed_value: Value | None = None) -> CertifiedBlockReceived:
+def certified(
+    value: Value,
+    signers: Sequence[int],
+    round_: int = 0,
+    height: int = 1,
+    signed_value: Value | None = None,
+) -> CertifiedBlockReceived:
     """A block with a certificate (see :func:`make_certificate`) from a peer that is ahead."""
     return CertifiedBlockReceived(
         value, make_certificate(value, signers, round_, height, signed_value)
@@ -299,8 +328,9 @@ class Case:
     state: Mapping[str, object] = field(default_factory=dict)
 
 
-def run(events: Iterable[Event], me: int = 0, powers: Sequence[int] = EQUAL
-        ) -> tuple[ConsensusState, list[Effect]]:
+def run(
+    events: Iterable[Event], me: int = 0, powers: Sequence[int] = EQUAL
+) -> tuple[ConsensusState, list[Effect]]:
     """Start validator ``me`` at height 1 and apply ``events``: final state, last effects."""
     validators = make_set(powers)
     config = ConsensusConfig(CHAIN, get_public_key(me), SCHEME, TIMEOUTS)
@@ -368,6 +398,12 @@ CASES = [
         me=1,
     ),
     Case(
+        "L18: a second BlockBuilt for the same round is ignored (one proposal per round)",
+        (built(0, A), built(0, B)),
+        (),
+        me=1,
+    ),
+    Case(
         "L18: BlockBuilt at a node that is not the proposer is ignored",
         (built(0, A),),
         (),
@@ -393,8 +429,7 @@ CASES = [
     ),
     Case(
         "L34: timeoutPrevote grows with the round (round 1: 200 + 20)",
-        (timeout(PRECOMMIT, 0), timeout(PROPOSE, 1), *prevotes(1, None, [1, 2]),
-         prevote(3, 1, A)),
+        (timeout(PRECOMMIT, 0), timeout(PROPOSE, 1), *prevotes(1, None, [1, 2]), prevote(3, 1, A)),
         (("timeout", "prevote", 1, 220),),
     ),
     Case(
@@ -473,8 +508,14 @@ CASES = [
     ),
     Case(
         "L28-L30: lockedRound <= vr on another value -> prevote for it",
-        (*LOCK_A_R0, timeout(PROPOSE, 1), *prevotes(1, B, [1, 2, 3]), timeout(PRECOMMIT, 1),
-         proposal(2, B, 1), validated(B)),
+        (
+            *LOCK_A_R0,
+            timeout(PROPOSE, 1),
+            *prevotes(1, B, [1, 2, 3]),
+            timeout(PRECOMMIT, 1),
+            proposal(2, B, 1),
+            validated(B),
+        ),
         (("prevote", 2, "B"),),
         state={"round": 2, "locked_round": 0, "locked": "A"},
     ),
@@ -486,16 +527,27 @@ CASES = [
     ),
     Case(
         "L28-L30: lockedRound > vr but locked on v itself -> prevote for it",
-        (timeout(PROPOSE, 0), *prevotes(0, A, [1, 2, 3]), timeout(PRECOMMIT, 0),
-         proposal(1, A), validated(A), *prevotes(1, A, [1, 2, 3]), timeout(PRECOMMIT, 1),
-         proposal(2, A, 0)),
+        (
+            timeout(PROPOSE, 0),
+            *prevotes(0, A, [1, 2, 3]),
+            timeout(PRECOMMIT, 0),
+            proposal(1, A),
+            validated(A),
+            *prevotes(1, A, [1, 2, 3]),
+            timeout(PRECOMMIT, 1),
+            proposal(2, A, 0),
+        ),
         (("prevote", 2, "A"),),
         state={"locked_round": 1, "locked": "A"},
     ),
     Case(
         "L28-L32: polka in vr but v invalid -> prevote nil",
-        (timeout(PRECOMMIT, 0), *prevotes(0, A, [1, 2, 3]), proposal(1, A, 0),
-         validated(A, ok=False)),
+        (
+            timeout(PRECOMMIT, 0),
+            *prevotes(0, A, [1, 2, 3]),
+            proposal(1, A, 0),
+            validated(A, ok=False),
+        ),
         (("prevote", 1, None),),
     ),
     Case(
@@ -523,16 +575,24 @@ CASES = [
     ),
     Case(
         "L28: proposal with vr >= round is refused",
-        (timeout(PRECOMMIT, 0), *prevotes(0, A, [1, 2, 3]),
-         ProposalReceived(replace(proposal(1, A, 0).proposal, valid_round=Round(1))),
-         validated(A)),
+        (
+            timeout(PRECOMMIT, 0),
+            *prevotes(0, A, [1, 2, 3]),
+            ProposalReceived(replace(proposal(1, A, 0).proposal, valid_round=Round(1))),
+            validated(A),
+        ),
         (),
         state={"step": "propose"},
     ),
     Case(
         "L28: ignored when not in the propose step",
-        (timeout(PRECOMMIT, 0), timeout(PROPOSE, 1), *prevotes(0, A, [1, 2, 3]),
-         proposal(1, A, 0), validated(A)),
+        (
+            timeout(PRECOMMIT, 0),
+            timeout(PROPOSE, 1),
+            *prevotes(0, A, [1, 2, 3]),
+            proposal(1, A, 0),
+            validated(A),
+        ),
         (),
         state={"step": "prevote"},
     ),
@@ -550,8 +610,7 @@ CASES = [
     ),
     Case(
         "L34: timeoutPrevote is scheduled once (the fourth prevote adds nothing)",
-        (*RECEIVE_A, prevote(0, 0, A), prevote(1, 0, None), prevote(2, 0, B),
-         prevote(3, 0, None)),
+        (*RECEIVE_A, prevote(0, 0, A), prevote(1, 0, None), prevote(2, 0, B), prevote(3, 0, None)),
         (),
     ),
     Case(
@@ -570,8 +629,13 @@ CASES = [
         "L36-L41: polka for the proposal in the prevote step -> lock and precommit",
         (*RECEIVE_A, *prevotes(0, A, [1, 2, 3])),
         (("precommit", 0, "A"),),
-        state={"step": "precommit", "locked_round": 0, "locked": "A", "valid_round": 0,
-               "valid": "A"},
+        state={
+            "step": "precommit",
+            "locked_round": 0,
+            "locked": "A",
+            "valid_round": 0,
+            "valid": "A",
+        },
     ),
     Case(
         "L36: 2 prevotes for the proposal (own vote not looped back yet) -> nothing",
@@ -588,8 +652,13 @@ CASES = [
         "L36-L43: polka in the precommit step -> only validValue/validRound updated",
         (timeout(PROPOSE, 0), timeout(PREVOTE, 0), *RECEIVE_A, *prevotes(0, A, [1, 2, 3])),
         (),
-        state={"step": "precommit", "locked_round": -1, "locked": None, "valid_round": 0,
-               "valid": "A"},
+        state={
+            "step": "precommit",
+            "locked_round": -1,
+            "locked": None,
+            "valid_round": 0,
+            "valid": "A",
+        },
     ),
     Case(
         "L36: polka before valid(v) is known -> no lock yet",
@@ -605,8 +674,7 @@ CASES = [
     ),
     Case(
         "L36: polka for an invalid proposal -> no lock",
-        (timeout(PROPOSE, 0), *prevotes(0, A, [1, 2, 3]), proposal(0, A),
-         validated(A, ok=False)),
+        (timeout(PROPOSE, 0), *prevotes(0, A, [1, 2, 3]), proposal(0, A), validated(A, ok=False)),
         (),
         state={"step": "prevote", "locked_round": -1, "valid_round": -1},
     ),
@@ -630,8 +698,13 @@ CASES = [
     ),
     Case(
         "L36-L43: polka in the precommit step fires once and terminates",
-        (timeout(PROPOSE, 0), timeout(PREVOTE, 0), *RECEIVE_A, *prevotes(0, A, [1, 2, 3]),
-         prevote(0, 0, A)),
+        (
+            timeout(PROPOSE, 0),
+            timeout(PREVOTE, 0),
+            *RECEIVE_A,
+            *prevotes(0, A, [1, 2, 3]),
+            prevote(0, 0, A),
+        ),
         (),
         state={"valid_round": 0, "locked_round": -1},
     ),
@@ -697,8 +770,13 @@ CASES = [
     ),
     Case(
         "L49: decision in round 2 carries a round-2 certificate",
-        (timeout(PRECOMMIT, 0), timeout(PRECOMMIT, 1), proposal(2, B), validated(B),
-         *precommits(2, B, [0, 2, 3])),
+        (
+            timeout(PRECOMMIT, 0),
+            timeout(PRECOMMIT, 1),
+            proposal(2, B),
+            validated(B),
+            *precommits(2, B, [0, 2, 3]),
+        ),
         (("commit", 2, "B"), T_PROPOSE_0),
     ),
     Case(
@@ -729,8 +807,15 @@ CASES = [
         "L52-L54: the next height starts at round 0, unlocked, without validValue",
         (*LOCK_A_R0, *precommits(0, A, [1, 2, 3])),
         (("commit", 0, "A"), T_PROPOSE_0),
-        state={"height": 2, "round": 0, "step": "propose", "locked_round": -1,
-               "locked": None, "valid_round": -1, "valid": None},
+        state={
+            "height": 2,
+            "round": 0,
+            "step": "propose",
+            "locked_round": -1,
+            "locked": None,
+            "valid_round": -1,
+            "valid": None,
+        },
     ),
     Case(
         "L52-L54 + L18: proposer of the next height asks getValue() (validValue reset)",
@@ -1018,8 +1103,12 @@ CASES = [
     ),
     Case(
         "replayed messages of height + 1 decide it once valid(v) is known",
-        (proposal(0, A2, height=2), *precommits(0, A2, [1, 2, 3], height=2), *DECIDE_A,
-         validated(A2, height=2)),
+        (
+            proposal(0, A2, height=2),
+            *precommits(0, A2, [1, 2, 3], height=2),
+            *DECIDE_A,
+            validated(A2, height=2),
+        ),
         (("commit", 0, "A2"), T_PROPOSE_0),
         state={"height": 3},
     ),
@@ -1096,6 +1185,24 @@ CASES = [
         (),
         state={"height": 1},
     ),
+    Case(
+        "L49: an equivocating proposer's second proposal is decided by 2f+1 precommits for it",
+        (
+            proposal(0, B),
+            proposal(0, A),
+            validated(A),
+            validated(B),
+            *precommits(0, A, [1, 2, 3]),
+        ),
+        (("commit", 0, "A"), T_PROPOSE_0),
+        state={"height": 2},
+    ),
+    Case(
+        "L22: the first of two proposals of a round stays the round's proposal",
+        (proposal(0, B), proposal(0, A), validated(A), validated(B)),
+        (("prevote", 0, "B"),),
+        state={"step": "prevote"},
+    ),
     # ---- validator-set changes
     Case(
         "set change: BlockValidated next_validators at h is the set of h + 2, not h + 1",
@@ -1105,8 +1212,14 @@ CASES = [
     ),
     Case(
         "set change: after two decisions the new set validates height h + 2",
-        (proposal(0, A), validated(A, next_validators=NEW_SET), *precommits(0, A, [1, 2, 3]),
-         proposal(0, A2, height=2), validated(A2, height=2), *precommits(0, A2, [1, 2, 3], 2)),
+        (
+            proposal(0, A),
+            validated(A, next_validators=NEW_SET),
+            *precommits(0, A, [1, 2, 3]),
+            proposal(0, A2, height=2),
+            validated(A2, height=2),
+            *precommits(0, A2, [1, 2, 3], 2),
+        ),
         (("commit", 0, "A2"), T_PROPOSE_0),
         state={"height": 3, "powers": (2, 1, 1, 1), "next_powers": (2, 1, 1, 1)},
     ),
@@ -1132,6 +1245,7 @@ def test_descriptions_are_unique() -> None:
 
 
 def _get_commits(effects: Iterable[Effect]) -> list[CommitBlock]:
+    """The CommitBlock effects among ``effects``."""
     return [effect for effect in effects if isinstance(effect, CommitBlock)]
 
 
@@ -1155,8 +1269,11 @@ def test_commit_block_carries_validator_sets() -> None:
     )
     [commit_1] = _get_commits(first)
     assert (commit_1.validators, commit_1.next_validators) == (GENESIS, GENESIS)
-    for event in (proposal(0, A2, height=2), validated(A2, height=2),
-                  *precommits(0, A2, [1, 2, 3], height=2)):
+    for event in (
+        proposal(0, A2, height=2),
+        validated(A2, height=2),
+        *precommits(0, A2, [1, 2, 3], height=2),
+    ):
         state, effects = apply(state, event)
     [commit_2] = _get_commits(effects)
     assert (commit_2.validators, commit_2.next_validators) == (GENESIS, NEW_SET)
@@ -1165,8 +1282,14 @@ def test_commit_block_carries_validator_sets() -> None:
 
 def test_built_block_next_validators_take_effect_two_heights_later() -> None:
     """BlockBuilt's next_validators count like BlockValidated's for the proposer's own block."""
-    state, _ = run((BlockBuilt(Height(1), Round(0), A, NEW_SET), proposal(0, A, proposer=1),
-                    *precommits(0, A, [0, 2, 3])), me=1)
+    state, _ = run(
+        (
+            BlockBuilt(Height(1), Round(0), A, NEW_SET),
+            proposal(0, A, proposer=1),
+            *precommits(0, A, [0, 2, 3]),
+        ),
+        me=1,
+    )
     assert state.height == 2 and state.next_validators == NEW_SET
 
 

@@ -266,7 +266,8 @@ class ConsensusState:
     locked_hash: Hash32 | None = None  # id(lockedValuep), L6
     valid_round: Round = Round(-1)  # L9
     valid_value: Value | None = None  # L8
-    proposals: dict[Round, Proposal] = field(default_factory=dict)
+    proposals: dict[Round, Proposal] = field(default_factory=dict)  # the first per round
+    equivocated: dict[tuple[Round, Hash32], Proposal] = field(default_factory=dict)
     validity: dict[Hash32, Validity] = field(default_factory=dict)
     requested: frozenset[Hash32] = frozenset()
     votes: VoteKeeper = VoteKeeper()
@@ -282,6 +283,12 @@ class ConsensusState:
         """True when this node proposes in ``round_`` of the current height."""
         return self.own_index is not None and self.get_proposer_index(round_) == self.own_index
 
+
+MAX_EQUIVOCATED_PROPOSALS_PER_ROUND = 2
+"""Further proposals kept from an equivocating proposer, per round (for L49 only)."""
+
+MAX_RULE_FIRINGS = 10_000
+"""Rules firing for one event beyond this means a rule re-enables itself: a bug."""
 
 MAX_FUTURE_MESSAGES_PER_VALIDATOR = 8
 """Messages of the next height kept per validator: enough for a round or two."""
@@ -329,6 +336,9 @@ def start_consensus(
         locked_round=Round(locked_round),
         locked_hash=locked_hash,
     )
+    if locked_round >= 0 and resume_at is None:
+        # A lock means a precommit was signed in that round: resume there.
+        resume_at = (Round(locked_round), Step.PRECOMMIT)
     if locked_value is not None and locked_value.block_hash == locked_hash:
         state = replace(state, valid_round=Round(locked_round), valid_value=locked_value)
     if resume_at is None:
@@ -366,7 +376,7 @@ def apply(state: ConsensusState, event: Event) -> Result:
 
 def _run_rules(state: ConsensusState, effects: list[Effect]) -> Result:
     """Fire enabled ``upon`` rules until none is (a rule may enable another)."""
-    while True:
+    for _ in range(MAX_RULE_FIRINGS):
         for rule in _RULES:
             fired = rule(state)
             if fired is not None:
@@ -375,6 +385,7 @@ def _run_rules(state: ConsensusState, effects: list[Effect]) -> Result:
                 break
         else:
             return state, effects
+    raise RuntimeError("consensus rules did not settle: a rule keeps re-enabling itself")
 
 
 # ---------------------------------------------------------------- StartRound
@@ -411,10 +422,11 @@ def _on_block_built(state: ConsensusState, event: BlockBuilt) -> Result:
         or state.step != Step.PROPOSE
         or not state.is_proposer(state.round)
         or state.valid_value is not None
+        or (_BUILT, state.round) in state.fired  # one block per round, whatever comes later
     ):
         return state, []
     validity = {**state.validity, event.value.block_hash: Validity(True, event.next_validators)}
-    state = replace(state, validity=validity)
+    state = replace(state, validity=validity, fired=state.fired | {(_BUILT, state.round)})
     proposal = Proposal(
         state.config.chain_id,
         state.height,
@@ -492,9 +504,21 @@ def _on_proposal(state: ConsensusState, proposal: Proposal) -> Result:
     if proposal.proposer_index != state.get_proposer_index(proposal.round):
         return state, []
     known = state.proposals.get(proposal.round)
+    key = (proposal.round, proposal.value.block_hash)
     if known is not None:
-        # A second, different proposal for one round is equivocation: the first one stands.
-        return state, []
+        # A second, different proposal for one round is equivocation. The first one
+        # stays the round's proposal (L22, L28, L36); a few others are kept only so
+        # that 2f + 1 precommits for one of them still decide it (L49).
+        same_round = sum(1 for round_, _ in state.equivocated if round_ == proposal.round)
+        if (
+            known.value.block_hash == proposal.value.block_hash
+            or key in state.equivocated
+            or same_round >= MAX_EQUIVOCATED_PROPOSALS_PER_ROUND
+            or not _is_verified(state, proposal.proposer_index, proposal)
+        ):
+            return state, []
+        state = replace(state, equivocated={**state.equivocated, key: proposal})
+        return _request_validation(state, proposal.round, proposal.value)
     if not _is_verified(state, proposal.proposer_index, proposal):
         return state, []
     power = state.validators.get_power(proposal.proposer_index)
@@ -660,6 +684,7 @@ def _rule_line_28(state: ConsensusState) -> Result | None:
 
 
 _LINE_34, _LINE_36, _LINE_47 = 34, 36, 47
+_BUILT = 18  # getValue() answered for this round (L18)
 
 
 def _rule_line_34(state: ConsensusState) -> Result | None:
@@ -718,7 +743,10 @@ def _rule_line_47(state: ConsensusState) -> Result | None:
 
 def _rule_line_49(state: ConsensusState) -> Result | None:
     """L49–L54: a proposal and 2f + 1 precommits for it in some round: decide."""
-    for round_, proposal in sorted(state.proposals.items()):
+    candidates = sorted(state.proposals.items()) + sorted(
+        (round_, proposal) for (round_, _), proposal in state.equivocated.items()
+    )
+    for round_, proposal in candidates:
         block_hash = proposal.value.block_hash
         if not _has_quorum_for(state, round_, VoteType.PRECOMMIT, block_hash):
             continue
