@@ -21,12 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
 from chains.core.consensus.messages import MAX_CHAIN_ID_BYTES, Value
 from chains.core.crypto.bls import PUBLIC_KEY_LENGTH
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.merkle import compute_root
+from chains.core.protobuf import parse_message
 from chains.core.types import ChainId, Hash32, Height, compute_sha256, is_hash32
 from consortium.v1 import chain_pb2
 
@@ -103,14 +102,7 @@ def decode_header(raw: bytes) -> Header:
     is not 48 bytes). Unknown fields and non-canonical encodings are accepted;
     the hash covers them, since it covers the exact bytes.
     """
-    if not isinstance(raw, bytes):
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a header must arrive as bytes")
-    try:
-        message = chain_pb2.BlockHeader.FromString(raw)
-    except (DecodeError, RecursionError, ValueError) as error:
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT, f"these bytes are not a block header: {error}"
-        ) from None
+    message = parse_message(chain_pb2.BlockHeader, raw)
     problem = _get_header_problem(message)
     if problem is not None:
         raise ConsortiumError(ErrorCode.MALFORMED_INPUT, problem)
@@ -202,14 +194,7 @@ def decode_block(raw: bytes) -> Block:
     Raises only ``ConsortiumError(MALFORMED_INPUT)`` (see :func:`decode_header`).
     The transactions' root is not checked here: see :func:`verify_block_tx_root`.
     """
-    if not isinstance(raw, bytes):
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a block must arrive as bytes")
-    try:
-        message = chain_pb2.Block.FromString(raw)
-    except (DecodeError, RecursionError, ValueError) as error:
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT, f"these bytes are not a block: {error}"
-        ) from None
+    message = parse_message(chain_pb2.Block, raw)
     return Block(header=decode_header(message.header), txs=tuple(message.txs), raw=raw)
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
 from chains.core.crypto import Ed25519KeyPair, sign_ed25519, verify_ed25519
 from chains.core.errors import ConsortiumError, ErrorCode
+from chains.core.protobuf import parse_message
 from chains.core.types import ChainId, Hash32, compute_sha256
 from consortium.v1 import chain_pb2
 
@@ -57,15 +56,8 @@ def decode_verified_transaction(raw: bytes, chain_id: ChainId) -> VerifiedTransa
     Raises ConsortiumError: MALFORMED_INPUT (undecodable), WRONG_CHAIN_ID,
     INVALID_PUBLIC_KEY / INVALID_SIGNATURE_ENCODING / BAD_SIGNATURE.
     """
-    if not isinstance(raw, bytes):
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a transaction must arrive as bytes")
-    try:
-        signed = chain_pb2.SignedTransaction.FromString(raw)
-        body = chain_pb2.TransactionBody.FromString(signed.body)
-    except (DecodeError, RecursionError, ValueError):
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT, "these bytes are not a transaction"
-        ) from None
+    signed = parse_message(chain_pb2.SignedTransaction, raw)
+    body = parse_message(chain_pb2.TransactionBody, signed.body)
     verdict = verify_ed25519(body.sender, compute_tx_signing_message(signed.body), signed.signature)
     verdict.raise_for_error()
     if body.chain_id != chain_id:

@@ -8,10 +8,9 @@ is still checked in full by its ``verify_*`` function.
 
 from __future__ import annotations
 
-from google.protobuf.message import DecodeError, Message
-
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.core.merkle import InclusionProof
+from chains.core.protobuf import parse_message
 from chains.core.records import (
     DisclosedField,
     Disclosure,
@@ -21,19 +20,6 @@ from chains.core.records import (
 from chains.core.state_tree import ProofLeaf, StateProof
 from chains.core.types import Hash32
 from consortium.v1 import proofs_pb2
-
-
-def _parse(message_type: type[Message], data: bytes) -> Message:
-    """Parse ``data`` as ``message_type``; undecodable bytes raise MALFORMED_INPUT."""
-    if not isinstance(data, bytes):
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a message must arrive as bytes")
-    try:
-        return message_type.FromString(data)
-    except (DecodeError, RecursionError, ValueError) as error:
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT,
-            f"these bytes are not a {message_type.DESCRIPTOR.name}: {error}",
-        ) from None
 
 
 def inclusion_proof_to_proto(proof: InclusionProof) -> proofs_pb2.MerkleInclusionProof:
@@ -54,7 +40,7 @@ def inclusion_proof_from_proto(message: proofs_pb2.MerkleInclusionProof) -> Incl
 
 def decode_inclusion_proof(data: bytes) -> InclusionProof:
     """Decode a serialised ``MerkleInclusionProof``."""
-    return inclusion_proof_from_proto(_parse(proofs_pb2.MerkleInclusionProof, data))
+    return inclusion_proof_from_proto(parse_message(proofs_pb2.MerkleInclusionProof, data))
 
 
 def state_proof_to_proto(proof: StateProof) -> proofs_pb2.StateProof:
@@ -87,7 +73,7 @@ def state_proof_from_proto(message: proofs_pb2.StateProof) -> StateProof:
 
 def decode_state_proof_message(data: bytes) -> StateProof:
     """Decode a serialised ``StateProof`` message."""
-    return state_proof_from_proto(_parse(proofs_pb2.StateProof, data))
+    return state_proof_from_proto(parse_message(proofs_pb2.StateProof, data))
 
 
 def disclosure_to_proto(commitment: bytes, disclosure: Disclosure) -> proofs_pb2.RecordDisclosure:
@@ -137,4 +123,4 @@ def disclosure_from_proto(message: proofs_pb2.RecordDisclosure) -> tuple[Hash32,
 
 def decode_disclosure(data: bytes) -> tuple[Hash32, Disclosure]:
     """Decode a serialised ``RecordDisclosure`` into its commitment and disclosure."""
-    return disclosure_from_proto(_parse(proofs_pb2.RecordDisclosure, data))
+    return disclosure_from_proto(parse_message(proofs_pb2.RecordDisclosure, data))

@@ -13,122 +13,42 @@ Effects are compared in the normalised form of ``test_algorithm1``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 
 import pytest
 
 from chains.core.consensus.machine import (
     BlockBuilt,
-    BlockValidated,
-    BroadcastProposal,
-    BroadcastVote,
-    BuildBlock,
-    CommitBlock,
     ConsensusConfig,
     ConsensusState,
     Effect,
     Event,
     ProposalReceived,
-    ScheduleTimeout,
-    TimeoutConfig,
-    TimeoutFired,
-    ValidateBlock,
-    VoteReceived,
     apply,
     start_consensus,
 )
-from chains.core.consensus.messages import Proposal, Step, Value, Vote, VoteType
-from chains.core.consensus.validators import Validator, ValidatorSet, get_proposer_index
-from chains.core.types import ChainId, Hash32, Height, Round
-from chains.sim.app import ChainView
-from chains.sim.mock import MockScheme
+from chains.core.consensus.messages import Proposal, Step, Value
+from chains.core.types import Height, Round
 
-CHAIN = ChainId("tax-1")
-SCHEME = MockScheme()
-TIMEOUTS = TimeoutConfig(100, 10, 200, 20, 300, 30)
-PROPOSE, PREVOTE, PRECOMMIT = Step.PROPOSE, Step.PREVOTE, Step.PRECOMMIT
-VALIDATORS = ValidatorSet(
-    tuple(Validator(f"validator-{i}", SCHEME.get_public_key(1000 + i), b"", 1) for i in range(4))
+from .machine_helpers import (
+    CHAIN,
+    GENESIS,
+    SCHEME,
+    TIMEOUTS,
+    A,
+    B,
+    get_name,
+    normalise,
+    precommits,
+    prevotes,
+    proposal,
+    sign,
+    timeout,
+    validated,
 )
 
-
-def make_block(tag: int) -> Value:
-    """A valid height-1 block of the simulator's chain, made distinct by ``tag``."""
-    value, _ = ChainView(CHAIN, VALIDATORS).build_block(tag, VALIDATORS.get_public_key(1), [])
-    return value
-
-
-A = make_block(1)
-B = make_block(2)
-NAMES = {A.block_hash: "A", B.block_hash: "B"}
-
-
-def get_name(block_hash: Hash32 | None) -> str | None:
-    """The test name of a block hash (``None`` for nil)."""
-    return None if block_hash is None else NAMES[block_hash]
-
-
-def sign(message: Vote | Proposal, signer: int) -> Vote | Proposal:
-    """``message`` signed with validator ``signer``'s mock key."""
-    return replace(message, signature=SCHEME.sign(1000 + signer, message.get_sign_bytes()))
-
-
-def _votes(
-    vote_type: VoteType, round_: int, value: Value | None, validators: Iterable[int]
-) -> list[VoteReceived]:
-    """Signed votes of ``vote_type`` for ``value`` by each of ``validators``."""
-    block_hash = None if value is None else value.block_hash
-    return [
-        VoteReceived(sign(Vote(vote_type, CHAIN, Height(1), Round(round_), block_hash, i), i))
-        for i in validators
-    ]
-
-
-def prevotes(round_: int, value: Value | None, validators: Iterable[int]) -> list[VoteReceived]:
-    """Signed prevotes for ``value`` (``None``: nil) by each of ``validators``."""
-    return _votes(VoteType.PREVOTE, round_, value, validators)
-
-
-def precommits(round_: int, value: Value | None, validators: Iterable[int]) -> list[VoteReceived]:
-    """Signed precommits for ``value`` (``None``: nil) by each of ``validators``."""
-    return _votes(VoteType.PRECOMMIT, round_, value, validators)
-
-
-def proposal(round_: int, value: Value, valid_round: int = -1) -> ProposalReceived:
-    """The proposal of proposer(1, round_), signed by it."""
-    proposer = get_proposer_index(VALIDATORS, Height(1), Round(round_))
-    message = Proposal(CHAIN, Height(1), Round(round_), Round(valid_round), value, proposer)
-    return ProposalReceived(sign(message, proposer))
-
-
-def timeout(step: Step, round_: int) -> TimeoutFired:
-    """The time-out of ``step`` in ``round_`` at height 1 fired."""
-    return TimeoutFired(Height(1), Round(round_), step)
-
-
-def validated(value: Value, ok: bool = True) -> BlockValidated:
-    """The application's verdict valid(value) = ``ok``."""
-    return BlockValidated(Height(1), value.block_hash, ok)
-
-
-def normalise(effect: Effect) -> tuple:
-    """The compact form of an effect, as in test_algorithm1."""
-    if isinstance(effect, BroadcastVote):
-        kind = "prevote" if effect.vote.vote_type == VoteType.PREVOTE else "precommit"
-        return (kind, effect.vote.round, get_name(effect.vote.block_hash))
-    if isinstance(effect, BroadcastProposal):
-        p = effect.proposal
-        return ("propose", p.round, p.valid_round, get_name(p.value.block_hash))
-    if isinstance(effect, ScheduleTimeout):
-        return ("timeout", effect.step.name.lower(), effect.round, effect.duration_ms)
-    if isinstance(effect, BuildBlock):
-        return ("build", effect.round)
-    if isinstance(effect, ValidateBlock):
-        return ("validate", get_name(effect.value.block_hash))
-    if isinstance(effect, CommitBlock):
-        return ("commit", effect.certificate.round, get_name(effect.value.block_hash))
-    raise AssertionError(f"unexpected effect {effect!r}")
+PROPOSE, PREVOTE, PRECOMMIT = Step.PROPOSE, Step.PREVOTE, Step.PRECOMMIT
+VALIDATORS = GENESIS
 
 
 def restart(

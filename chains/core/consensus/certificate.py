@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
 from chains.core.block import Header
 from chains.core.consensus.messages import Vote, VoteType, compute_vote_sign_bytes
 from chains.core.consensus.signing import BlsScheme, SignatureScheme
@@ -27,6 +25,7 @@ from chains.core.consensus.validators import (
     is_quorum,
 )
 from chains.core.errors import ConsortiumError, ErrorCode, Verdict, refuse
+from chains.core.protobuf import parse_message
 from chains.core.types import ChainId, Hash32, Height, Round, compute_sha256, is_hash32
 from consortium.v1 import consensus_pb2
 
@@ -96,14 +95,7 @@ def decode_certificate(raw: bytes) -> CommitCertificate:
     parse, a height of 0 or a block hash that is not 32 bytes. The bitmap and
     the signature are checked against a validator set by :func:`verify_commit`.
     """
-    if not isinstance(raw, bytes):
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a certificate must arrive as bytes")
-    try:
-        message = consensus_pb2.CommitCertificate.FromString(raw)
-    except (DecodeError, RecursionError, ValueError) as error:
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT, f"these bytes are not a commit certificate: {error}"
-        ) from None
+    message = parse_message(consensus_pb2.CommitCertificate, raw)
     if message.height < 1:
         raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a certificate's height must be >= 1")
     if not is_hash32(message.block_hash):

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from math import gcd
 
 from chains.core.crypto.bls import BlsBackend, get_bls
-from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
+from chains.core.errors import ACCEPTED, ErrorCode, Verdict, refuse
 from chains.core.merkle import compute_root
+from chains.core.protobuf import parse_message
 from chains.core.types import Hash32, Height, Round
 from consortium.v1 import consensus_pb2
 
@@ -126,11 +127,7 @@ def decode_validator_set(raw: bytes) -> ValidatorSet:
 
     Decoding checks shape only; admission needs :func:`verify_validator_set`.
     """
-    message = consensus_pb2.ValidatorSet()
-    try:
-        message.ParseFromString(raw)
-    except Exception as error:  # protobuf raises DecodeError and others
-        raise ConsortiumError(ErrorCode.MALFORMED_INPUT, f"not a validator set: {error}") from None
+    message = parse_message(consensus_pb2.ValidatorSet, raw)
     return ValidatorSet(
         tuple(
             Validator(v.name, v.bls_public_key, v.proof_of_possession, v.voting_power)

@@ -14,8 +14,6 @@ hash differently from the one the proposer signed.
 
 from __future__ import annotations
 
-from google.protobuf.message import DecodeError, Message
-
 from chains.core.block import get_block_value
 from chains.core.consensus.messages import (
     MAX_CHAIN_ID_BYTES,
@@ -25,6 +23,7 @@ from chains.core.consensus.messages import (
     VoteType,
 )
 from chains.core.errors import ConsortiumError, ErrorCode
+from chains.core.protobuf import parse_message
 from chains.core.types import HASH_LEN, ChainId, Hash32, Height, Round
 from consortium.v1 import consensus_pb2
 
@@ -38,16 +37,6 @@ _MAX_UINT32 = 2**32 - 1
 
 def _malformed(message: str) -> ConsortiumError:
     return ConsortiumError(ErrorCode.MALFORMED_INPUT, message)
-
-
-def _parse(message_type: type[Message], raw: object) -> Message:
-    """Parse ``raw`` as ``message_type``; anything undecodable is MALFORMED_INPUT."""
-    if not isinstance(raw, bytes):
-        raise _malformed(f"a {message_type.DESCRIPTOR.name} must arrive as bytes")
-    try:
-        return message_type.FromString(raw)
-    except (DecodeError, RecursionError, ValueError) as error:
-        raise _malformed(f"these bytes are not a {message_type.DESCRIPTOR.name}: {error}") from None
 
 
 def _check_common(chain_id: str, height: int, round_: int) -> None:
@@ -94,7 +83,7 @@ def encode_vote(vote: Vote) -> bytes:
 
 def decode_vote(raw: bytes) -> Vote:
     """The :class:`Vote` in the protobuf bytes ``raw``; ConsortiumError(MALFORMED_INPUT) if bad."""
-    message = _parse(consensus_pb2.Vote, raw)
+    message = parse_message(consensus_pb2.Vote, raw)
     try:
         vote_type = VoteType(message.type)
     except ValueError:
@@ -145,7 +134,7 @@ def decode_proposal(raw: bytes) -> Proposal:
     The value's hash is computed here from the exact header bytes in the block,
     whose header must be well-formed (``chains.core.block.decode_header``).
     """
-    message = _parse(consensus_pb2.Proposal, raw)
+    message = parse_message(consensus_pb2.Proposal, raw)
     _check_common(message.chain_id, message.height, message.round)
     if not -1 <= message.valid_round < message.round:
         raise _malformed("a proposal's valid round must be -1 or below its round")
