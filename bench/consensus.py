@@ -58,8 +58,10 @@ def run(quick: bool = False) -> dict[str, object]:
         else:
             figures[f"ms_per_height_{n}"] = round(mock["ms"], 3)
             figures[f"scheme_{n}"] = "mock"
-        print(f"n={n}: {figures[f'msgs_per_height_{n}']} msgs, "
-              f"{figures[f'rounds_per_height_{n}']} rounds, "
-              f"{figures[f'ms_per_height_{n}']} ms/height ({figures[f'scheme_{n}']})",
-              flush=True)
+        print(
+            f"n={n}: {figures[f'msgs_per_height_{n}']} msgs, "
+            f"{figures[f'rounds_per_height_{n}']} rounds, "
+            f"{figures[f'ms_per_height_{n}']} ms/height ({figures[f'scheme_{n}']})",
+            flush=True,
+        )
     return figures

@@ -22,16 +22,27 @@ from chains.sim.simulator import run_scenario
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 1 when any scenario violated an invariant."""
-    parser = argparse.ArgumentParser(prog="python -m chains.sim", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--family", action="append", choices=FAMILIES,
-                        help="scenario family (repeatable; default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m chains.sim",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=FAMILIES,
+        help="scenario family (repeatable; default: all)",
+    )
     parser.add_argument("--seed", type=int, help="run this one seed")
     parser.add_argument("--seeds", type=int, default=200, help="seeds per family (default 200)")
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--bug", action="append", default=[],
-                        choices=[bug.value for bug in InjectedBug],
-                        help="inject a deliberate bug (to see the simulator catch it)")
+    parser.add_argument(
+        "--bug",
+        action="append",
+        default=[],
+        choices=[bug.value for bug in InjectedBug],
+        help="inject a deliberate bug (to see the simulator catch it)",
+    )
     parser.add_argument("--bls", action="store_true", help="real BLS instead of the mock")
     parser.add_argument("--trace", action="store_true", help="print every event (one seed)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -45,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             scenario = generate_scenario(family, args.seed, bugs, scheme)
             print(scenario)
             result = run_scenario(scenario, trace=print if args.trace else None)
-            print(f"{family} seed {args.seed}: {result.heights} heights, "
-                  f"{result.events} events, {result.messages} messages")
+            print(
+                f"{family} seed {args.seed}: {result.heights} heights, "
+                f"{result.events} events, {result.messages} messages"
+            )
             for violation in result.violations:
                 print(f"VIOLATION: {violation}")
                 status = 1

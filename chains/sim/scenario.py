@@ -150,8 +150,13 @@ def generate_scenario(
     honest = [i for i in range(n) if i not in twins and i not in equivocators]
     crashes: list[tuple[int, int, int]] = []
     crash_chance = {
-        "crash4": 0.9, "twins4": 0.3, "equivocate4": 0.3, "valset4": 0.3, "n7": 0.4,
-        "lossy4": 0.2, "flip4": 0.0,
+        "crash4": 0.9,
+        "twins4": 0.3,
+        "equivocate4": 0.3,
+        "valset4": 0.3,
+        "n7": 0.4,
+        "lossy4": 0.2,
+        "flip4": 0.0,
     }
     if rng.random() < crash_chance[family]:
         victims = rng.sample(honest, 2 if family == "crash4" and rng.random() < 0.3 else 1)

@@ -21,7 +21,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chains.core.block import decode_block
 from chains.core.consensus.certificate import CommitCertificate, verify_commit
@@ -52,7 +52,7 @@ from chains.core.consensus.safety import InMemorySafetyStore, SafetyRules
 from chains.core.consensus.signing import BlsScheme, SignatureScheme
 from chains.core.consensus.validators import Validator, ValidatorSet
 from chains.core.errors import ConsortiumError
-from chains.core.types import ChainId, Height, Round
+from chains.core.types import ChainId, Round
 from chains.sim.app import INVALID_TX, ChainView
 from chains.sim.mock import MockScheme
 from chains.sim.scenario import Scenario
@@ -184,9 +184,7 @@ class Simulator:
                     chain=ChainView(chain_id, genesis),
                 )
             )
-        self.honest_keys = {
-            node.public_key for node in self.nodes if node.honest
-        }
+        self.honest_keys = {node.public_key for node in self.nodes if node.honest}
         # Invariant bookkeeping.
         self.reference = ChainView(chain_id, genesis)
         self.decided: dict[int, bytes] = {}
@@ -314,8 +312,10 @@ class Simulator:
                 self._on_broadcast_vote(node, effect.vote, pending)
             elif isinstance(effect, ScheduleTimeout):
                 event = TimeoutFired(effect.height, effect.round, effect.step)
-                self._push(self.now + effect.duration_ms,
-                           ("timeout", node.node_id, node.incarnation, event))
+                self._push(
+                    self.now + effect.duration_ms,
+                    ("timeout", node.node_id, node.incarnation, event),
+                )
             elif isinstance(effect, CommitBlock):
                 self._on_commit(node, effect)
             elif isinstance(effect, ReportEvidence):
@@ -329,8 +329,9 @@ class Simulator:
 
     # -------------------------------------------------------------- signing
 
-    def _record_signature(self, node: SimNode, height: int, round_: int, step: Step,
-                          sign_bytes: bytes) -> None:
+    def _record_signature(
+        self, node: SimNode, height: int, round_: int, step: Step, sign_bytes: bytes
+    ) -> None:
         if not node.honest:
             return
         key = (node.key_index, height, round_, int(step))
@@ -357,8 +358,9 @@ class Simulator:
             signed = node.safety.sign_proposal(proposal)
         except ConsortiumError:
             return  # SafetyRules refused: nothing leaves the node
-        self._record_signature(node, signed.height, signed.round, Step.PROPOSE,
-                               signed.get_sign_bytes())
+        self._record_signature(
+            node, signed.height, signed.round, Step.PROPOSE, signed.get_sign_bytes()
+        )
         message = ("proposal", signed)
         self._remember(node, message)
         self._broadcast(node.node_id, message)
@@ -372,8 +374,13 @@ class Simulator:
             signed = node.safety.sign_vote(vote)
         except ConsortiumError:
             return
-        self._record_signature(node, signed.height, signed.round,
-                               get_vote_step(signed.vote_type), signed.get_sign_bytes())
+        self._record_signature(
+            node,
+            signed.height,
+            signed.round,
+            get_vote_step(signed.vote_type),
+            signed.get_sign_bytes(),
+        )
         message = ("vote", signed)
         self._remember(node, message)
         if signed.vote_type == VoteType.PRECOMMIT and signed.block_hash is not None:
@@ -389,16 +396,13 @@ class Simulator:
         cut = self.rng.randint(1, len(peers) - 1)
         return peers[:cut], peers[cut:]
 
-    def _sign_raw(self, node: SimNode, message: Vote | Proposal):
-        from dataclasses import replace
-
-        return replace(message, signature=self.scheme.sign(node.secret_key,
-                                                           message.get_sign_bytes()))
+    def _sign_raw(self, node: SimNode, message: Vote | Proposal) -> Vote | Proposal:
+        """Sign without SafetyRules: what a Byzantine node does."""
+        signature = self.scheme.sign(node.secret_key, message.get_sign_bytes())
+        return replace(message, signature=signature)
 
     def _equivocate_proposal(self, node: SimNode, proposal: Proposal, pending: deque) -> None:
         """Send one proposal to some peers and a different one (maybe invalid) to the rest."""
-        from dataclasses import replace
-
         txs = [f"evil:{node.node_id}:{proposal.height}:{proposal.round}".encode()]
         if self.rng.random() < 0.5:
             txs.append(INVALID_TX)
@@ -413,8 +417,6 @@ class Simulator:
 
     def _equivocate_vote(self, node: SimNode, vote: Vote, pending: deque) -> None:
         """Vote as told to some peers and for something else to the rest."""
-        from dataclasses import replace
-
         signed = self._sign_raw(node, vote)
         if self.rng.random() < 0.5:
             self._broadcast(node.node_id, ("vote", signed))
@@ -436,8 +438,10 @@ class Simulator:
         if node.honest:
             self._check_commit(node, commit)
             if self.trace:
-                self.trace(f"{self.now:>7} n{node.node_id} COMMIT h{height} "
-                           f"r{commit.certificate.round} {value.block_hash.hex()[:8]}")
+                self.trace(
+                    f"{self.now:>7} n{node.node_id} COMMIT h{height} "
+                    f"r{commit.certificate.round} {value.block_hash.hex()[:8]}"
+                )
         node.chain.commit(value, commit.certificate)
         node.gossip = {
             key: message for key, message in node.gossip.items() if message[1].height > height
@@ -462,8 +466,9 @@ class Simulator:
             self.result.heights = height
             self.result.decision_rounds.append(commit.certificate.round)
         header = decode_block(value.block).header
-        verdict = verify_commit(self.reference.get_set(height), header, commit.certificate,
-                                self.scheme)
+        verdict = verify_commit(
+            self.reference.get_set(height), header, commit.certificate, self.scheme
+        )
         if not verdict.ok:
             self._violate(
                 f"certificate: node {node.node_id}'s certificate for height {height} "
@@ -614,8 +619,10 @@ def _get_message_key(message: tuple) -> tuple:
 def _describe(item: object) -> str:
     if isinstance(item, ProposalReceived | BroadcastProposal):
         p = item.proposal
-        return (f"{type(item).__name__} h{p.height} r{p.round} vr{p.valid_round} "
-                f"by {p.proposer_index} {p.value.block_hash.hex()[:8]}")
+        return (
+            f"{type(item).__name__} h{p.height} r{p.round} vr{p.valid_round} "
+            f"by {p.proposer_index} {p.value.block_hash.hex()[:8]}"
+        )
     if isinstance(item, VoteReceived | BroadcastVote):
         v = item.vote
         target = v.block_hash.hex()[:8] if v.block_hash else "nil"
@@ -631,10 +638,8 @@ def _describe(item: object) -> str:
     return repr(item)
 
 
-def run_scenario(scenario: Scenario, trace: Callable[[str], None] | None = None,
-                 measure_core: bool = False) -> SimResult:
+def run_scenario(
+    scenario: Scenario, trace: Callable[[str], None] | None = None, measure_core: bool = False
+) -> SimResult:
     """Run ``scenario`` and return what it found."""
     return Simulator(scenario, trace, measure_core).run()
-
-
-_ = Height  # re-exported type for callers' annotations

@@ -101,8 +101,9 @@ def test_validator_set_changes_take_effect_two_heights_later() -> None:
     result = simulator.run()
     assert result.ok, result.violations
     assert result.heights >= 6
-    powers = {h: [v.voting_power for v in simulator.reference.get_set(h).validators]
-              for h in range(1, 7)}
+    powers = {
+        h: [v.voting_power for v in simulator.reference.get_set(h).validators] for h in range(1, 7)
+    }
     assert powers[2] == powers[3] == [1, 1, 1, 1]
     assert powers[4] == powers[5] == powers[6] == [1, 3, 1, 1]
     # Every certificate was verified against the set of its own height by the run's checker;

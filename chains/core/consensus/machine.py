@@ -457,8 +457,9 @@ def _get_sign_bytes(message: Vote | Proposal) -> bytes | None:
         return None
 
 
-def _buffer_future(state: ConsensusState, event: Event, sender: int, message: Vote | Proposal
-                   ) -> Result:
+def _buffer_future(
+    state: ConsensusState, event: Event, sender: int, message: Vote | Proposal
+) -> Result:
     """Keep a few verified next-height messages per sender, replayed after the decision (L52).
 
     The signature is checked against the next height's set first, so that no one
@@ -471,9 +472,10 @@ def _buffer_future(state: ConsensusState, event: Event, sender: int, message: Vo
         return state, []
     sign_bytes = _get_sign_bytes(message)
     public_key = state.next_validators.get_public_key(sender)
-    if sign_bytes is None or not state.config.scheme.verify(
-        public_key, sign_bytes, message.signature
-    ).ok:
+    if (
+        sign_bytes is None
+        or not state.config.scheme.verify(public_key, sign_bytes, message.signature).ok
+    ):
         return state, []
     return replace(state, future=(*state.future, event)), []
 
@@ -543,9 +545,7 @@ def _on_vote(state: ConsensusState, vote: Vote) -> Result:
     if vote.chain_id != state.config.chain_id or vote.round < 0:
         return state, []
     if vote.height == state.height + 1:
-        return _buffer_future(
-            state, VoteReceived(vote), vote.validator_index, vote
-        )
+        return _buffer_future(state, VoteReceived(vote), vote.validator_index, vote)
     if vote.height != state.height or not state.validators.is_index(vote.validator_index):
         return state, []
     if vote.vote_type not in (VoteType.PREVOTE, VoteType.PRECOMMIT):
@@ -702,11 +702,7 @@ def _rule_line_34(state: ConsensusState) -> Result | None:
 def _rule_line_36(state: ConsensusState) -> Result | None:
     """L36–L43: a polka for the proposal: lock and precommit (once per round)."""
     proposal = state.proposals.get(state.round)
-    if (
-        proposal is None
-        or state.step < Step.PREVOTE
-        or (_LINE_36, state.round) in state.fired
-    ):
+    if proposal is None or state.step < Step.PREVOTE or (_LINE_36, state.round) in state.fired:
         return None
     block_hash = proposal.value.block_hash
     if _get_validity(state, block_hash) is not True:
@@ -773,9 +769,7 @@ def _assemble_certificate(
 def _decide(state: ConsensusState, value: Value, certificate: CommitCertificate) -> Result:
     """decision[hp] = v (L51), then the next height from round 0 (L52–L54)."""
     after = state.validity[value.block_hash].next_validators
-    commit = CommitBlock(
-        state.height, value, certificate, state.validators, state.next_validators
-    )
+    commit = CommitBlock(state.height, value, certificate, state.validators, state.next_validators)
     next_state, effects = start_consensus(
         state.config,
         Height(state.height + 1),

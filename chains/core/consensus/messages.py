@@ -159,4 +159,3 @@ def compute_proposal_sign_bytes(
         )
     prefix = _encode_prefix(PROPOSAL_DOMAIN, chain_id, height, round_)
     return prefix + struct.pack(">i", valid_round) + _encode_block_hash(block_hash)
-

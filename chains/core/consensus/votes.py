@@ -132,8 +132,10 @@ def add_vote(
     if previous is None:
         first, total, evidence = {**tally.first, index: vote}, tally.total_power + power, None
     else:
-        first, total, evidence = tally.first, tally.total_power, DuplicateVoteEvidence(
-            previous, vote
+        first, total, evidence = (
+            tally.first,
+            tally.total_power,
+            DuplicateVoteEvidence(previous, vote),
         )
     rounds = dict(keeper.rounds)
     rounds[key] = RoundVotes(first, by_hash, power_by_hash, total)
