@@ -612,8 +612,8 @@ def _get_message_key(message: tuple) -> tuple:
     """What identifies a gossiped message (a copy has the same key)."""
     kind, item = message[0], message[1]
     if kind == "proposal":
-        return ("proposal", item.round, item.proposer_index, item.value.block_hash)
-    return ("vote", item.vote_type, item.round, item.validator_index, item.block_hash)
+        return ("proposal", item.height, item.round, item.proposer_index, item.value.block_hash)
+    return ("vote", item.height, item.vote_type, item.round, item.validator_index, item.block_hash)
 
 
 def _describe(item: object) -> str:
