@@ -207,6 +207,30 @@ def _aggregate(votes: Sequence[Vote], scheme: SignatureScheme) -> bytes | None:
         return None  # a malformed signature among them; the caller filters
 
 
+def assemble_certificate(
+    height: Height,
+    round_: Round,
+    block_hash: Hash32,
+    precommits: Sequence[Vote],
+    set_size: int,
+    scheme: SignatureScheme,
+) -> CommitCertificate:
+    """Aggregate already-verified ``precommits`` into a certificate, as they are.
+
+    No quorum or signature check: the consensus core calls this with the
+    precommits its vote keeper counted (each verified on receipt), so checking
+    again would only repeat work on every commit. Use
+    :func:`build_commit_certificate` for precommits from anywhere else.
+    """
+    return CommitCertificate(
+        height=height,
+        round=round_,
+        block_hash=block_hash,
+        signer_bitmap=compute_signer_bitmap((v.validator_index for v in precommits), set_size),
+        aggregate_signature=scheme.aggregate([v.signature for v in precommits]),
+    )
+
+
 def build_commit_certificate(
     chain_id: ChainId,
     height: Height,
@@ -244,18 +268,7 @@ def build_commit_certificate(
             )
         ]
         _require_quorum((vote.validator_index for vote in votes), validators)
-        signature = _aggregate(votes, scheme)
-        if signature is None:  # cannot happen for signatures that each verified
-            raise ConsortiumError(ErrorCode.INVALID_SIGNATURE_ENCODING, "cannot aggregate")
-    return CommitCertificate(
-        height=height,
-        round=round,
-        block_hash=block_hash,
-        signer_bitmap=compute_signer_bitmap(
-            (vote.validator_index for vote in votes), len(validators)
-        ),
-        aggregate_signature=signature,
-    )
+    return assemble_certificate(height, round, block_hash, votes, len(validators), scheme)
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from chains.core.block import decode_block
 from chains.core.consensus.certificate import (
     CommitCertificate,
-    compute_signer_bitmap,
+    assemble_certificate,
     verify_commit,
 )
 from chains.core.consensus.messages import Proposal, Step, Value, Vote, VoteType
@@ -749,21 +749,14 @@ def _rule_line_49(state: ConsensusState) -> Result | None:
         if _get_validity(state, block_hash) is not True:  # L50
             continue
         precommits = state.votes.get(round_, VoteType.PRECOMMIT).get_votes_for(block_hash)
-        certificate = _assemble_certificate(state, round_, block_hash, precommits)
+        certificate = assemble_certificate(
+            state.height, round_, block_hash, precommits, len(state.validators), state.config.scheme
+        )
         return _decide(state, proposal.value, certificate)
     for block_hash, (value, certificate) in state.certified.items():
         if _get_validity(state, block_hash) is True:
             return _decide(state, value, certificate)
     return None
-
-
-def _assemble_certificate(
-    state: ConsensusState, round_: Round, block_hash: Hash32, precommits: list[Vote]
-) -> CommitCertificate:
-    """The precommits of the decision, aggregated into one signature plus a bitmap (DESIGN §3)."""
-    bitmap = compute_signer_bitmap([v.validator_index for v in precommits], len(state.validators))
-    signature = state.config.scheme.aggregate([v.signature for v in precommits])
-    return CommitCertificate(state.height, round_, block_hash, bitmap, signature)
 
 
 def _decide(state: ConsensusState, value: Value, certificate: CommitCertificate) -> Result:
