@@ -98,6 +98,38 @@ class ErrorCode(IntEnum):
     VALIDATORS_HASH_MISMATCH = 507
     """A header names another validator set than the one it is checked against."""
 
+    # 600..699: chain node, mempool and storage
+    STALE_NONCE = 600
+    """A nonce is not above the last one its account used: resend with a higher one."""
+    MEMPOOL_FULL = 601
+    """The node's mempool is at its bound: retry later or on another node."""
+    TX_TOO_LARGE = 602
+    """A transaction is larger than the node accepts."""
+    DUPLICATE_TX = 603
+    """The same transaction is already pending or committed."""
+    UNKNOWN_TX_TYPE = 604
+    """The chain's application has no such transaction type."""
+    NOT_FOUND = 605
+    """No block, transaction, certificate or state version is stored for that height or hash."""
+    BATCH_TOO_LARGE = 606
+    """A batch holds more transactions than one request may carry."""
+    STORAGE_MISCONFIGURED = 607
+    """The database is not set up as the node requires (journal mode, synchronous, schema)."""
+    STORAGE_CONFLICT = 608
+    """A write does not follow what is stored (not the next height, or a rewritten block)."""
+    GENESIS_MISMATCH = 609
+    """A data directory, peer or file belongs to another genesis or chain."""
+    STATE_DIVERGED = 610
+    """A certified block executes to another state root than its header's: local state is wrong."""
+    INVALID_CONFIG = 611
+    """A configuration, genesis or key file is missing, unreadable or inconsistent."""
+    INVALID_BLOCK = 612
+    """A proposed block breaks a rule of the chain (previous hash, roots, time, transactions)."""
+    UNKNOWN_ACCOUNT = 613
+    """The sender is not an account of this chain (accounts come from genesis or registration)."""
+    NONCE_GAP = 614
+    """An earlier nonce of the account is missing (in a block), or the nonce is too far ahead."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:

@@ -41,6 +41,21 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOUBLE_SIGN_REFUSED: _ClassVar[ErrorCode]
     INVALID_VALIDATOR_SET: _ClassVar[ErrorCode]
     VALIDATORS_HASH_MISMATCH: _ClassVar[ErrorCode]
+    STALE_NONCE: _ClassVar[ErrorCode]
+    MEMPOOL_FULL: _ClassVar[ErrorCode]
+    TX_TOO_LARGE: _ClassVar[ErrorCode]
+    DUPLICATE_TX: _ClassVar[ErrorCode]
+    UNKNOWN_TX_TYPE: _ClassVar[ErrorCode]
+    NOT_FOUND: _ClassVar[ErrorCode]
+    BATCH_TOO_LARGE: _ClassVar[ErrorCode]
+    STORAGE_MISCONFIGURED: _ClassVar[ErrorCode]
+    STORAGE_CONFLICT: _ClassVar[ErrorCode]
+    GENESIS_MISMATCH: _ClassVar[ErrorCode]
+    STATE_DIVERGED: _ClassVar[ErrorCode]
+    INVALID_CONFIG: _ClassVar[ErrorCode]
+    INVALID_BLOCK: _ClassVar[ErrorCode]
+    UNKNOWN_ACCOUNT: _ClassVar[ErrorCode]
+    NONCE_GAP: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
@@ -75,6 +90,21 @@ BLOCK_HASH_MISMATCH: ErrorCode
 DOUBLE_SIGN_REFUSED: ErrorCode
 INVALID_VALIDATOR_SET: ErrorCode
 VALIDATORS_HASH_MISMATCH: ErrorCode
+STALE_NONCE: ErrorCode
+MEMPOOL_FULL: ErrorCode
+TX_TOO_LARGE: ErrorCode
+DUPLICATE_TX: ErrorCode
+UNKNOWN_TX_TYPE: ErrorCode
+NOT_FOUND: ErrorCode
+BATCH_TOO_LARGE: ErrorCode
+STORAGE_MISCONFIGURED: ErrorCode
+STORAGE_CONFLICT: ErrorCode
+GENESIS_MISMATCH: ErrorCode
+STATE_DIVERGED: ErrorCode
+INVALID_CONFIG: ErrorCode
+INVALID_BLOCK: ErrorCode
+UNKNOWN_ACCOUNT: ErrorCode
+NONCE_GAP: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")

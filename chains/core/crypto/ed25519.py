@@ -9,6 +9,7 @@ Verification refuses with a code instead of raising: INVALID_PUBLIC_KEY
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NewType
 
 from nacl.bindings import crypto_core_ed25519_is_valid_point
@@ -60,6 +61,13 @@ def is_valid_ed25519_public_key(public_key: object) -> bool:
     """True for 32 bytes encoding a canonical point of the main subgroup (not small order)."""
     if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_LENGTH:
         return False
+    return _is_valid_point(public_key)
+
+
+@lru_cache(maxsize=65_536)
+def _is_valid_point(public_key: bytes) -> bool:
+    # As costly as a signature check, and asked again for every transaction of
+    # an account: the answer for given bytes never changes, so keep it.
     try:
         return bool(crypto_core_ed25519_is_valid_point(public_key))
     except (CryptoError, ValueError, TypeError):

@@ -1,0 +1,273 @@
+"""The application interface (ABCI-shaped, DESIGN §4) and the block executor every chain shares.
+
+A chain's application decides what its transactions mean; the consensus
+engine knows nothing about taxes or loans. The node asks three things:
+
+* **check a transaction** before it enters the mempool
+  (:func:`check_transaction`): the signature and chain were checked when it
+  was decoded; here the nonce, the type and payload, and the application's
+  own stateful check against committed state;
+* **execute a block** (:func:`execute_block`): every transaction in order,
+  each seeing the writes of those before it; the result is the state-tree
+  updates (whose root goes into the header as the state after the block) and
+  one :class:`TxResult` per transaction;
+* **answer a query with a proof**: the node reads the state tree directly
+  (:meth:`chains.core.state_tree.StateTree.get_with_proof`); keys are the
+  application's, documented with it.
+
+Two kinds of failure differ. A transaction that cannot be in a block at all
+(bad signature, other chain, nonce not above its account's, unknown type,
+malformed payload) makes the whole block invalid: an honest proposer never
+includes one. A transaction that breaks a business rule (reimbursing an
+invoice twice) is included with a failing :class:`TxResult`; its nonce is
+used up, and nothing else it would have written is kept.
+
+Nonces are kept here, for every application alike, under
+``NONCE_PREFIX || sender`` as 8 bytes big-endian. In a block, a
+transaction's nonce must be exactly its account's last one plus one, so
+transactions sent in a row can never overtake each other and be lost; the
+mempool holds later nonces until the gap closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
+from chains.core.transactions import VerifiedTransaction
+from chains.core.types import ChainId, Height
+
+NONCE_PREFIX = b"nonce/"
+"""State key of an account's last used nonce: ``NONCE_PREFIX || sender public key``."""
+MAX_NONCE_AHEAD = 10_000
+"""The mempool holds nonces up to the account's last nonce plus this many."""
+
+
+class StateReader(Protocol):
+    """Read access to the application state (committed state, or a block in progress)."""
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value of ``key``, or None when it is absent."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BlockContext:
+    """What a transaction may know about the block it executes in (no clock of its own)."""
+
+    chain_id: ChainId
+    height: Height
+    time_unix_ms: int
+    proposer: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TxResult:
+    """The outcome of one transaction in a block: success, or a business-rule refusal."""
+
+    code: ErrorCode = ErrorCode.ERROR_CODE_UNSPECIFIED
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the transaction took effect."""
+        return self.code == ErrorCode.ERROR_CODE_UNSPECIFIED
+
+
+TX_OK = TxResult()
+
+
+class StateOverlay:
+    """Writes on top of a :class:`StateReader`, kept apart until merged into a parent.
+
+    One overlay per block collects the block's updates; one child overlay per
+    transaction lets a failing transaction's writes be dropped.
+    """
+
+    def __init__(self, base: StateReader) -> None:
+        self._base = base
+        self._writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value of ``key`` seen through this overlay's writes."""
+        if key in self._writes:
+            return self._writes[key]
+        return self._base.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Write ``value`` under ``key`` (both bytes)."""
+        if not isinstance(key, bytes) or not isinstance(value, bytes):
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "state keys and values are bytes")
+        self._writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        """Remove ``key`` (a no-op when it is absent)."""
+        if not isinstance(key, bytes):
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "state keys are bytes")
+        self._writes[key] = None
+
+    def get_writes(self) -> Mapping[bytes, bytes | None]:
+        """Every write so far: key -> value, None for a deletion."""
+        return self._writes
+
+    def merge(self, child: StateOverlay) -> None:
+        """Take over ``child``'s writes (a child built on this overlay)."""
+        self._writes.update(child._writes)
+
+
+class Application(Protocol):
+    """What a chain's application provides to the node (pure and deterministic)."""
+
+    def check_payload(self, tx: VerifiedTransaction) -> Verdict:
+        """Stateless: a known type with a well-formed payload (else UNKNOWN_TX_TYPE /
+        MALFORMED_INPUT). A transaction refused here makes a block invalid."""
+        ...
+
+    def check_tx(self, tx: VerifiedTransaction, state: StateReader) -> Verdict:
+        """Stateful check against committed state before the mempool admits ``tx``
+        (e.g. UNKNOWN_ACCOUNT). Advisory: the outcome that counts is :meth:`execute_tx`'s."""
+        ...
+
+    def execute_tx(
+        self, tx: VerifiedTransaction, state: StateOverlay, context: BlockContext
+    ) -> TxResult:
+        """Apply ``tx`` (whose payload passed :meth:`check_payload`) to ``state``.
+
+        Write only through ``state``; on a failing result the writes are dropped.
+        """
+        ...
+
+    def get_genesis_updates(self, app_state: Mapping[str, object]) -> Mapping[bytes, bytes]:
+        """The state written before the first block (version 0), from the genesis file's
+        ``app_state``. Raises ConsortiumError(INVALID_CONFIG) for an unusable one."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BlockExecution:
+    """What executing a block produced: state updates and one result per transaction."""
+
+    updates: Mapping[bytes, bytes | None]
+    results: tuple[TxResult, ...]
+
+
+def get_nonce_key(sender: bytes) -> bytes:
+    """The state key of ``sender``'s last used nonce."""
+    return NONCE_PREFIX + sender
+
+
+def get_account_nonce(state: StateReader, sender: bytes) -> int:
+    """The last nonce ``sender`` used (0 before its first transaction)."""
+    raw = state.get(get_nonce_key(sender))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def verify_tx_admissible(app: Application, tx: VerifiedTransaction, state: StateReader) -> Verdict:
+    """Accept when ``tx`` may be in a block built on ``state``: payload and the next nonce.
+
+    Refuses with the application's code for the payload, STALE_NONCE for a
+    nonce already used, or NONCE_GAP when an earlier nonce is still missing.
+    """
+    verdict = app.check_payload(tx)
+    if not verdict.ok:
+        return verdict
+    last = get_account_nonce(state, tx.body.sender)
+    if tx.body.nonce <= last:
+        return refuse(
+            ErrorCode.STALE_NONCE,
+            f"nonce {tx.body.nonce} is not above the account's last nonce {last}",
+        )
+    if tx.body.nonce != last + 1:
+        return refuse(
+            ErrorCode.NONCE_GAP,
+            f"nonce {tx.body.nonce} must wait for the account's nonce {last + 1}",
+        )
+    return ACCEPTED
+
+
+def check_transaction(app: Application, tx: VerifiedTransaction, state: StateReader) -> Verdict:
+    """The mempool's check of a decoded transaction against committed ``state``.
+
+    A nonce up to ``MAX_NONCE_AHEAD`` above the last one is admitted: it waits
+    in the mempool for the ones before it (a client may send several at once,
+    to different nodes). Refuses STALE_NONCE, NONCE_GAP (too far ahead), or
+    the application's own codes.
+    """
+    verdict = app.check_payload(tx)
+    if not verdict.ok:
+        return verdict
+    last = get_account_nonce(state, tx.body.sender)
+    if tx.body.nonce <= last:
+        return refuse(
+            ErrorCode.STALE_NONCE,
+            f"nonce {tx.body.nonce} is not above the account's last nonce {last}",
+        )
+    if tx.body.nonce > last + MAX_NONCE_AHEAD:
+        return refuse(
+            ErrorCode.NONCE_GAP,
+            f"nonce {tx.body.nonce} is more than {MAX_NONCE_AHEAD} above the last one, {last}",
+        )
+    return app.check_tx(tx, state)
+
+
+def _execute_one(
+    app: Application, tx: VerifiedTransaction, block_state: StateOverlay, context: BlockContext
+) -> TxResult:
+    tx_state = StateOverlay(block_state)
+    try:
+        result = app.execute_tx(tx, tx_state, context)
+    except ConsortiumError as error:
+        result = TxResult(error.code, error.message)
+    if result.ok:
+        block_state.merge(tx_state)
+    block_state.set(get_nonce_key(tx.body.sender), tx.body.nonce.to_bytes(8, "big"))
+    return result
+
+
+def execute_block(
+    app: Application,
+    context: BlockContext,
+    txs: Sequence[VerifiedTransaction],
+    state: StateReader,
+) -> BlockExecution:
+    """Execute a proposed or certified block's transactions on ``state`` (before the block).
+
+    Raises ConsortiumError(INVALID_BLOCK) when any transaction may not be in
+    a block (see :func:`verify_tx_admissible`); a business-rule failure is a
+    failing result instead.
+    """
+    block_state = StateOverlay(state)
+    results = []
+    for index, tx in enumerate(txs):
+        verdict = verify_tx_admissible(app, tx, block_state)
+        if not verdict.ok:
+            raise ConsortiumError(
+                ErrorCode.INVALID_BLOCK,
+                f"transaction {index} may not be in a block: {verdict.code.name} {verdict.message}",
+            )
+        results.append(_execute_one(app, tx, block_state, context))
+    return BlockExecution(dict(block_state.get_writes()), tuple(results))
+
+
+def select_and_execute(
+    app: Application,
+    context: BlockContext,
+    candidates: Iterable[VerifiedTransaction],
+    state: StateReader,
+    max_txs: int,
+) -> tuple[list[VerifiedTransaction], BlockExecution]:
+    """For a proposer: take candidates in order, skipping any that may not be in the block
+    (a stale nonce, say), up to ``max_txs``; return them and their execution."""
+    block_state = StateOverlay(state)
+    chosen: list[VerifiedTransaction] = []
+    results = []
+    for tx in candidates:
+        if len(chosen) >= max_txs:
+            break
+        if not verify_tx_admissible(app, tx, block_state).ok:
+            continue
+        chosen.append(tx)
+        results.append(_execute_one(app, tx, block_state, context))
+    return chosen, BlockExecution(dict(block_state.get_writes()), tuple(results))
