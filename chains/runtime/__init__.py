@@ -1,0 +1,1 @@
+"""Adapters around the pure core: node process, peers, mempool, storage, metrics."""

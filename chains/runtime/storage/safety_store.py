@@ -1,0 +1,27 @@
+"""SafetyRules' store on top of a node's :class:`~chains.runtime.storage.base.ChainStore`.
+
+The safety data is kept as :func:`~chains.core.consensus.safety.encode_safety_data`
+bytes, so a restarted validator reads back exactly what it saved, and refuses
+(MALFORMED_INPUT) anything it cannot be sure it wrote.
+"""
+
+from __future__ import annotations
+
+from chains.core.consensus.safety import SafetyData, decode_safety_data, encode_safety_data
+from chains.runtime.storage.base import ChainStore
+
+
+class ChainSafetyStore:
+    """A :class:`~chains.core.consensus.safety.SafetyStore` kept in a node's ChainStore."""
+
+    def __init__(self, store: ChainStore) -> None:
+        self._store = store
+
+    def load(self) -> SafetyData | None:
+        """The safety data last saved, or None when nothing was ever saved."""
+        raw = self._store.load_safety()
+        return None if raw is None else decode_safety_data(raw)
+
+    def save(self, data: SafetyData) -> None:
+        """Replace the saved safety data; durable when this returns."""
+        self._store.save_safety(encode_safety_data(data))

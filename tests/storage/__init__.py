@@ -1,0 +1,1 @@
+"""Conformance tests of the node storage, run against every backend."""
