@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
 app = typer.Typer(
     name="consortium",
@@ -10,6 +19,37 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+keys_app = typer.Typer(help="Make validator (BLS) and account (Ed25519) key files.")
+node_app = typer.Typer(help="Run one validator or follower node.")
+net_app = typer.Typer(help="A local network: n validator processes of one chain on loopback.")
+tx_app = typer.Typer(help="Sign and send transactions.")
+q_app = typer.Typer(help="Query a node; answers are verified against certified headers.")
+app.add_typer(keys_app, name="keys")
+app.add_typer(node_app, name="node")
+app.add_typer(net_app, name="net")
+app.add_typer(tx_app, name="tx")
+app.add_typer(q_app, name="q")
+
+console = Console()
+NodeOption = Annotated[str, typer.Option("--node", help="host:port of a node's gRPC API")]
+DEFAULT_NODE = "127.0.0.1:26600"
+
+
+def _fail(error: Exception) -> None:
+    """Print a refusal with its code and exit 1 (never a traceback for expected errors)."""
+    code = getattr(error, "code", None)
+    name = code.name if code is not None else type(error).__name__
+    console.print(f"[red]refused[/red] {name}: {getattr(error, 'message', error)}")
+    raise typer.Exit(code=1)
+
+
+def _run(action):
+    from chains.core.errors import ConsortiumError
+
+    try:
+        return action()
+    except ConsortiumError as error:
+        _fail(error)
 
 
 @app.callback()
@@ -19,13 +59,330 @@ def _root() -> None:
 
 @app.command()
 def demo() -> None:
-    """Walk through the building blocks on sample e-invoices, verifying each step."""
+    """Walk through the building blocks, then run a 4-validator chain and verify its blocks."""
     from chains.demo import run_demo
 
     ok = run_demo()
     raise typer.Exit(code=0 if ok else 1)
 
 
+# ------------------------------------------------------------------- keys
+
+
+@keys_app.command("validator")
+def keys_validator(
+    out: Annotated[Path, typer.Argument(help="key file to write (mode 0600)")],
+    name: Annotated[str, typer.Option("--name", help="the member organisation")],
+) -> None:
+    """Generate a validator's BLS12-381 key with its proof of possession."""
+    from chains.runtime.keys import generate_validator_key, write_validator_key
+
+    key = generate_validator_key(name)
+    _run(lambda: write_validator_key(out, key))
+    console.print(f"validator key for {name}: public key {key.public_key.hex()}")
+
+
+@keys_app.command("account")
+def keys_account(
+    out: Annotated[Path, typer.Argument(help="key file to write (mode 0600)")],
+    name: Annotated[str, typer.Option("--name", help="who the account belongs to")],
+) -> None:
+    """Generate an account's Ed25519 key."""
+    from chains.runtime.keys import generate_account_key, write_account_key
+
+    key = generate_account_key(name)
+    _run(lambda: write_account_key(out, key))
+    console.print(f"account key for {name}: public key {key.public_key.hex()}")
+
+
+@keys_app.command("show")
+def keys_show(path: Path) -> None:
+    """Print the public parts of a key file (checked against its secret)."""
+    from chains.runtime.keys import read_account_key, read_validator_key
+
+    document = _run(lambda: json.loads(path.read_text()))
+    if document.get("type") == "ed25519":
+        key = _run(lambda: read_account_key(path))
+        console.print(f"account {key.name}: {key.public_key.hex()}")
+    else:
+        key = _run(lambda: read_validator_key(path))
+        console.print(f"validator {key.name}: {key.public_key.hex()}")
+        console.print(f"proof of possession: {key.proof_of_possession.hex()}")
+
+
+# ---------------------------------------------------------------- genesis
+
+
+@app.command()
+def genesis(
+    out: Annotated[Path, typer.Argument(help="genesis file to write")],
+    chain_id: Annotated[str, typer.Option("--chain-id")],
+    validator: Annotated[
+        list[Path], typer.Option("--validator", help="validator key file (repeat)")
+    ],
+    account: Annotated[
+        list[Path] | None, typer.Option("--account", help="account key file (repeat)")
+    ] = None,
+    power: Annotated[int, typer.Option("--power", help="voting power of each validator")] = 10,
+) -> None:
+    """Write a genesis file: validators (with PoP, checked) and accounts."""
+    from chains.runtime.genesis import encode_genesis
+    from chains.runtime.keys import read_account_key, read_validator_key
+
+    validators = [(_run(lambda p=p: read_validator_key(p)), power) for p in validator]
+    accounts = [_run(lambda p=p: read_account_key(p)) for p in account or []]
+    raw = _run(lambda: encode_genesis(chain_id, int(time.time() * 1000), validators, accounts))
+    out.write_bytes(raw)
+    console.print(f"genesis of {chain_id}: {len(validators)} validators, {len(accounts)} accounts")
+
+
+# ------------------------------------------------------------------- node
+
+
+@node_app.command("start")
+def node_start(
+    home: Annotated[Path, typer.Option("--home", help="the node's home directory")],
+) -> None:
+    """Run a node in the foreground until SIGTERM or Ctrl-C."""
+    from chains.runtime.server import run_node
+
+    raise typer.Exit(code=_run(lambda: run_node(home)))
+
+
+# -------------------------------------------------------------------- net
+
+
+@net_app.command("up")
+def net_up(
+    home: Annotated[Path, typer.Option("--home", help="network directory")] = Path("./net"),
+    validators: Annotated[int, typer.Option("--validators", "-n", min=1)] = 4,
+    chain_id: Annotated[str, typer.Option("--chain-id")] = "kv-1",
+    base_port: Annotated[
+        int, typer.Option("--base-port", help="validator i listens on port+i")
+    ] = 26600,
+) -> None:
+    """Create (first time) and start n validator processes of one chain on loopback."""
+    from chains.runtime.launcher import NET_FILE, create_network, start_network
+
+    with Progress(console=console, transient=True) as progress:
+        if not (home / NET_FILE).exists():
+            task = progress.add_task("creating keys and genesis", total=2 * validators)
+            _run(
+                lambda: create_network(
+                    home,
+                    validators,
+                    chain_id,
+                    base_port=base_port,
+                    on_progress=lambda step: progress.advance(task),
+                )
+            )
+        task = progress.add_task("starting validators", total=validators)
+        nodes = _run(lambda: start_network(home, on_progress=lambda step: progress.advance(task)))
+    table = Table("validator", "gRPC", "metrics", "home")
+    for node in nodes:
+        table.add_row(node.name, node.address, f"http://{node.metrics}/metrics", str(node.home))
+    console.print(table)
+    console.print(f"accounts: {home / 'accounts'}; stop with: consortium net down --home {home}")
+
+
+@net_app.command("down")
+def net_down(
+    home: Annotated[Path, typer.Option("--home", help="network directory")] = Path("./net"),
+    remove: Annotated[bool, typer.Option("--remove", help="also delete the directory")] = False,
+) -> None:
+    """Stop the network's validator processes."""
+    from chains.runtime.launcher import stop_network
+
+    stopped = _run(lambda: stop_network(home, remove=remove))
+    console.print(f"stopped {stopped} validator process(es)")
+
+
+@net_app.command("status")
+def net_status(home: Annotated[Path, typer.Option("--home")] = Path("./net")) -> None:
+    """Height, round and peers of every validator of the network."""
+    from chains.runtime.client import NodeClient, NodeError
+    from chains.runtime.launcher import is_process_alive, read_network
+
+    _, nodes, pids = _run(lambda: read_network(home))
+    table = Table("validator", "pid", "height", "round", "peers", "mempool")
+    for node in nodes:
+        pid = pids.get(node.name)
+        row = [node.name, str(pid) if is_process_alive(pid) else "down"]
+        try:
+            with NodeClient(node.address, timeout_s=2) as client:
+                info = client.get_chain_info()
+            row += [str(info.height), str(info.round), str(info.peers), str(info.mempool_size)]
+        except NodeError:
+            row += ["-", "-", "-", "-"]
+        table.add_row(*row)
+    console.print(table)
+
+
+# --------------------------------------------------------------------- tx
+
+
+@tx_app.command("send")
+def tx_send(
+    key: Annotated[str, typer.Argument(help="KV key")],
+    value: Annotated[str, typer.Argument(help="KV value")],
+    account: Annotated[Path, typer.Option("--account", help="account key file")],
+    node: NodeOption = DEFAULT_NODE,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="wait until committed")] = True,
+) -> None:
+    """Sign a kv.set transaction and send it; wait for its commit and check its proof."""
+    from chains.kv.app import make_kv_set_tx
+    from chains.runtime.client import NodeClient, verify_transaction_response
+    from chains.runtime.keys import read_account_key
+
+    account_key = _run(lambda: read_account_key(account))
+    with NodeClient(node) as client:
+        info = _run(client.get_chain_info)
+        nonce = _get_next_nonce(client, account_key.public_key)
+        raw = make_kv_set_tx(
+            account_key.key_pair, info.chain_id, nonce, key.encode(), value.encode()
+        )
+        admission = _run(lambda: client.submit([raw]))[0]
+        console.print(f"admitted {admission.tx_id.hex()} (nonce {nonce})")
+        if not wait:
+            return
+        response = _wait_for_tx(client, admission.tx_id)
+        validators = _run(lambda: client.get_validator_set(response.height))
+        verdict = verify_transaction_response(validators, response)
+        result = "ok" if response.code == 0 else f"failed {response.code}: {response.message}"
+        console.print(
+            f"committed at height {response.height} ({result}); "
+            f"inclusion proof and certificate: {'verified' if verdict.ok else verdict}"
+        )
+
+
+def _get_next_nonce(client, sender: bytes) -> int:
+    """The account's next nonce: its last committed one plus one."""
+    from chains.core.app import get_nonce_key
+    from chains.core.errors import ErrorCode
+    from chains.runtime.client import NodeError
+
+    try:
+        response = client.query_state(get_nonce_key(sender))
+    except NodeError as error:
+        if error.code != ErrorCode.NOT_FOUND:  # NOT_FOUND: no block yet, so no nonce used
+            _fail(error)
+        return 1
+    return (int.from_bytes(response.value, "big") if response.found else 0) + 1
+
+
+def _wait_for_tx(client, tx_id: bytes, timeout_s: float = 30.0):
+    from chains.core.errors import ErrorCode
+    from chains.runtime.client import NodeError
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return client.get_transaction(tx_id)
+        except NodeError as error:
+            if error.code != ErrorCode.NOT_FOUND or time.monotonic() > deadline:
+                _fail(error)
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------- q
+
+
+@q_app.command("info")
+def q_info(node: NodeOption = DEFAULT_NODE) -> None:
+    """The node's chain, height, round, peers and mempool."""
+    from chains.runtime.client import NodeClient
+
+    with NodeClient(node) as client:
+        info = _run(client.get_chain_info)
+    console.print_json(
+        json.dumps(
+            {
+                "chain_id": info.chain_id,
+                "node": info.node_name,
+                "height": info.height,
+                "last_block_hash": info.last_block_hash.hex(),
+                "round": info.round,
+                "peers": info.peers,
+                "mempool_size": info.mempool_size,
+                "genesis_hash": info.genesis_hash.hex(),
+            }
+        )
+    )
+
+
+@q_app.command("block")
+def q_block(
+    height: Annotated[int, typer.Argument(help="height (0: latest)")] = 0,
+    node: NodeOption = DEFAULT_NODE,
+) -> None:
+    """A block with its certificate, verified against the validator set."""
+    from chains.core.block import decode_block
+    from chains.runtime.client import NodeClient, verify_certified_header
+
+    with NodeClient(node) as client:
+        if height == 0:
+            height = _run(client.get_chain_info).height
+        response = _run(lambda: client.get_block(height))
+        validators = _run(lambda: client.get_validator_set(response.height))
+    block = decode_block(response.block)
+    _, certificate, verdict = verify_certified_header(
+        validators, block.header.raw, response.certificate
+    )
+    header = block.header
+    console.print(
+        f"height {header.height} hash {header.hash.hex()}\n"
+        f"time {header.time_unix_ms} txs {header.tx_count} state root {header.state_root.hex()}\n"
+        f"certificate round {certificate.round if certificate else '-'}: "
+        + ("[green]verified[/green]" if verdict.ok else f"[red]{verdict.code.name}[/red]")
+    )
+
+
+@q_app.command("tx")
+def q_tx(
+    tx_id: Annotated[str, typer.Argument(help="hex transaction id")],
+    node: NodeOption = DEFAULT_NODE,
+):
+    """A committed transaction, its result, and its verified inclusion proof."""
+    from chains.runtime.client import NodeClient, verify_transaction_response
+
+    with NodeClient(node) as client:
+        response = _run(lambda: client.get_transaction(bytes.fromhex(tx_id)))
+        validators = _run(lambda: client.get_validator_set(response.height))
+    verdict = verify_transaction_response(validators, response)
+    console.print(
+        f"height {response.height} index {response.index} result "
+        f"{'ok' if response.code == 0 else response.message}; proof "
+        + ("[green]verified[/green]" if verdict.ok else f"[red]{verdict.code.name}[/red]")
+    )
+
+
+@q_app.command("kv")
+def q_kv(
+    key: Annotated[str, typer.Argument()],
+    height: Annotated[int, typer.Option("--height", help="0: latest")] = 0,
+    node: NodeOption = DEFAULT_NODE,
+) -> None:
+    """A KV value (or its absence) with a verified state proof."""
+    from chains.kv.app import get_kv_key
+    from chains.runtime.client import NodeClient, verify_state_response
+
+    state_key = get_kv_key(key.encode())
+    with NodeClient(node) as client:
+        response = _run(lambda: client.query_state(state_key, height))
+        validators = _run(lambda: client.get_validator_set(response.height))
+    checked = verify_state_response(validators, state_key, response)
+    shown = "absent" if checked.value is None else repr(checked.value.decode(errors="replace"))
+    console.print(
+        f"{key} = {shown} at height {checked.height}; proof and certificate "
+        + ("[green]verified[/green]" if checked.verdict.ok else f"[red]{checked.verdict}[/red]")
+    )
+
+
 def main() -> None:
     """Entry point of the ``consortium`` console script."""
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     app()
+
+
+if __name__ == "__main__":
+    main()
