@@ -32,7 +32,7 @@ proto: $(STAMP)
 
 ## bench: run every benchmark (figures, never pass/fail)
 bench: $(STAMP)
-	for name in bls merkle state consensus; do $(BIN)/python -m bench $$name; done
+	for name in bls merkle state consensus chain; do $(BIN)/python -m bench $$name; done
 
 ## sim: search more consensus scenarios than CI does (make sim SEEDS=5000)
 SEEDS ?= 2000

@@ -22,6 +22,7 @@ EXPECTED_KEYS = {
         for figure in ("msgs_per_height", "rounds_per_height", "ms_per_height")
         for n in (4, 16, 64, 100)
     },
+    "chain": {"tx_per_s", "latency_p50_ms", "latency_p99_ms", "validators", "rss_mb_max"},
     "state": {
         "updates_per_s_1e5",
         "proofs_per_s_1e5",
