@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -12,9 +13,14 @@ from chains.core.errors import ErrorCode, refuse
 from chains.demo import Check, get_steps, render_check, run_demo
 
 
-def test_every_step_is_there_and_every_check_comes_out_as_expected() -> None:
-    steps = get_steps()
-    assert len(steps) == 5
+@pytest.fixture(scope="module")
+def steps():
+    """The walkthrough, built once: its last step runs a 4-process chain."""
+    return get_steps()
+
+
+def test_every_step_is_there_and_every_check_comes_out_as_expected(steps) -> None:
+    assert len(steps) == 6
     for step in steps:
         accepted = [c for c in step.checks if c.expect is ErrorCode.ERROR_CODE_UNSPECIFIED]
         refused = [c for c in step.checks if c.expect is not ErrorCode.ERROR_CODE_UNSPECIFIED]
@@ -23,8 +29,8 @@ def test_every_step_is_there_and_every_check_comes_out_as_expected() -> None:
             assert check.as_expected, (step.title, check.what, check.verdict)
 
 
-def test_the_validators_decide_blocks_whose_certificates_verify_alone() -> None:
-    step = get_steps()[3]
+def test_the_validators_decide_blocks_whose_certificates_verify_alone(steps) -> None:
+    step = steps[3]
     assert "decide a block" in step.title
     assert step.table.row_count >= 3  # one row per decided height
     assert [check.expect for check in step.checks] == [
@@ -40,9 +46,9 @@ def test_the_validators_decide_blocks_whose_certificates_verify_alone() -> None:
         assert check.verdict.code is check.expect, (check.what, check.verdict)
 
 
-def test_the_walkthrough_prints_each_part_readably() -> None:
+def test_the_walkthrough_prints_each_part_readably(steps) -> None:
     out = io.StringIO()
-    assert run_demo(Console(file=out, width=120, color_system=None))
+    assert run_demo(Console(file=out, width=120, color_system=None), steps)
     text = out.getvalue()
     for words in (
         "proof of possession",
@@ -56,6 +62,8 @@ def test_the_walkthrough_prints_each_part_readably() -> None:
         "DOUBLE_SIGN_REFUSED",
         "RECORD_COMMITMENT_MISMATCH",
         "· hidden ·",
+        "four validator processes",
+        "WRONG_CHAIN_ID",
     ):
         assert words in text
     assert "UNEXPECTED" not in text
