@@ -65,12 +65,7 @@ from chains.core.consensus.machine import (
     start_consensus,
 )
 from chains.core.consensus.messages import Proposal, Step, Value, Vote
-from chains.core.consensus.safety import (
-    SafetyData,
-    SafetyRules,
-    decode_safety_data,
-    encode_safety_data,
-)
+from chains.core.consensus.safety import SafetyRules
 from chains.core.consensus.signing import BlsScheme
 from chains.core.consensus.validators import ValidatorSet, compute_validators_hash
 from chains.core.consensus.wire import decode_message, encode_message
@@ -83,7 +78,13 @@ from chains.runtime.config import NodeConfig
 from chains.runtime.genesis import Genesis
 from chains.runtime.keys import ValidatorKey
 from chains.runtime.mempool import Mempool
-from chains.runtime.storage import ChainStore, CommitRecord, StoredTx, WalEntry
+from chains.runtime.storage import (
+    ChainSafetyStore,
+    ChainStore,
+    CommitRecord,
+    StoredTx,
+    WalEntry,
+)
 
 log = logging.getLogger("consortium.node")
 
@@ -144,24 +145,6 @@ class TipState:
         if len(self._cache) + len(updates) >= self._limit:
             self._cache.clear()
         self._cache.update(updates)
-
-
-class WalSafetyStore:
-    """SafetyRules' store: saving the safety data also makes the pending WAL entries durable,
-    in the same transaction, so everything a signature rests on is on disk before it leaves."""
-
-    def __init__(self, store: ChainStore, take_wal: Callable[[], list[WalEntry]]) -> None:
-        self._store = store
-        self._take_wal = take_wal
-
-    def load(self) -> SafetyData | None:
-        """The last saved safety data, or None."""
-        raw = self._store.load_safety()
-        return None if raw is None else decode_safety_data(raw)
-
-    def save(self, data: SafetyData) -> None:
-        """Persist ``data`` and the pending WAL entries atomically."""
-        self._store.save_safety(encode_safety_data(data), self._take_wal())
 
 
 def get_now_ms() -> int:
@@ -275,7 +258,7 @@ class Node:
         resume = None
         locked_round, locked_hash = Round(-1), None
         if self.validator_key is not None:
-            store = WalSafetyStore(self.store, self._take_wal)
+            store = ChainSafetyStore(self.store, self._take_wal)
             self.safety = SafetyRules(
                 self.chain_id, self.validator_key.secret_key, self.scheme, store
             )
