@@ -245,7 +245,7 @@ def tx_send(
         console.print(f"admitted {admission.tx_id.hex()} (nonce {nonce})")
         if not wait:
             return
-        response = _wait_for_tx(client, admission.tx_id)
+        response = _run(lambda: client.wait_for_transaction(admission.tx_id))
         validators = _run(lambda: client.get_validator_set(response.height))
         verdict = verify_transaction_response(validators, response)
         result = "ok" if response.code == 0 else f"failed {response.code}: {response.message}"
@@ -268,20 +268,6 @@ def _get_next_nonce(client, sender: bytes) -> int:
             _fail(error)
         return 1
     return (int.from_bytes(response.value, "big") if response.found else 0) + 1
-
-
-def _wait_for_tx(client, tx_id: bytes, timeout_s: float = 30.0):
-    from chains.core.errors import ErrorCode
-    from chains.runtime.client import NodeError
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return client.get_transaction(tx_id)
-        except NodeError as error:
-            if error.code != ErrorCode.NOT_FOUND or time.monotonic() > deadline:
-                _fail(error)
-        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------------- q

@@ -552,7 +552,7 @@ class Walkthrough:
         with NodeClient(nodes[0].address) as first, NodeClient(nodes[2].address) as other:
             first.submit(txs[:2])
             other.submit(txs[2:])
-            committed = [_wait_for_tx(first, compute_tx_id(raw)) for raw in txs]
+            committed = [first.wait_for_transaction(compute_tx_id(raw)) for raw in txs]
             top = max(response.height for response in committed) + 1
             while first.get_chain_info().height < top:
                 time.sleep(0.05)
@@ -626,18 +626,6 @@ def _submit_verdict(client: NodeClient, raw: bytes) -> Verdict:
     except NodeError as error:
         return error.to_verdict()
     return ACCEPTED if result.code == 0 else refuse(ErrorCode(result.code), result.message)
-
-
-def _wait_for_tx(client: NodeClient, tx_id: bytes, timeout_s: float = 30.0):
-    """The committed transaction ``tx_id``, once its block is committed."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return client.get_transaction(tx_id)
-        except NodeError as error:
-            if error.code != ErrorCode.NOT_FOUND or time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
 
 
 def _all(verdicts: Iterable[Verdict]) -> Verdict:

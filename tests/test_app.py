@@ -28,28 +28,12 @@ from chains.core.transactions import (
 )
 from chains.core.types import ChainId, Height
 from consortium.v1 import chain_pb2
+from tests.app_helpers import DictState
 
 CHAIN = ChainId("test-1")
 ALICE = compute_ed25519_key_pair(b"\x01" * 32)
 BOB = compute_ed25519_key_pair(b"\x02" * 32)
 CONTEXT = BlockContext(CHAIN, Height(1), 1_700_000_000_000, b"\x00" * 48)
-
-
-class DictState:
-    """An in-memory StateReader."""
-
-    def __init__(self, values: Mapping[bytes, bytes] | None = None) -> None:
-        self.values = dict(values or {})
-
-    def get(self, key: bytes) -> bytes | None:
-        return self.values.get(key)
-
-    def apply(self, updates: Mapping[bytes, bytes | None]) -> None:
-        for key, value in updates.items():
-            if value is None:
-                self.values.pop(key, None)
-            else:
-                self.values[key] = value
 
 
 class ToyApp:

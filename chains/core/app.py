@@ -164,6 +164,25 @@ def get_account_nonce(state: StateReader, sender: bytes) -> int:
     return 0 if raw is None else int.from_bytes(raw, "big")
 
 
+def verify_nonce(tx: VerifiedTransaction, state: StateReader, ahead: int = 1) -> Verdict:
+    """Accept a nonce above the account's last one by at most ``ahead`` (1: exactly next).
+
+    Refuses STALE_NONCE for a nonce already used, NONCE_GAP for one too far ahead.
+    """
+    last = get_account_nonce(state, tx.body.sender)
+    nonce = tx.body.nonce
+    if nonce <= last:
+        return refuse(
+            ErrorCode.STALE_NONCE, f"nonce {nonce} is not above the account's last nonce {last}"
+        )
+    if nonce > last + ahead:
+        return refuse(
+            ErrorCode.NONCE_GAP,
+            f"nonce {nonce} is more than {ahead} above the account's last nonce {last}",
+        )
+    return ACCEPTED
+
+
 def verify_tx_admissible(app: Application, tx: VerifiedTransaction, state: StateReader) -> Verdict:
     """Accept when ``tx`` may be in a block built on ``state``: payload and the next nonce.
 
@@ -171,20 +190,7 @@ def verify_tx_admissible(app: Application, tx: VerifiedTransaction, state: State
     nonce already used, or NONCE_GAP when an earlier nonce is still missing.
     """
     verdict = app.check_payload(tx)
-    if not verdict.ok:
-        return verdict
-    last = get_account_nonce(state, tx.body.sender)
-    if tx.body.nonce <= last:
-        return refuse(
-            ErrorCode.STALE_NONCE,
-            f"nonce {tx.body.nonce} is not above the account's last nonce {last}",
-        )
-    if tx.body.nonce != last + 1:
-        return refuse(
-            ErrorCode.NONCE_GAP,
-            f"nonce {tx.body.nonce} must wait for the account's nonce {last + 1}",
-        )
-    return ACCEPTED
+    return verify_nonce(tx, state) if verdict.ok else verdict
 
 
 def check_transaction(app: Application, tx: VerifiedTransaction, state: StateReader) -> Verdict:
@@ -196,20 +202,9 @@ def check_transaction(app: Application, tx: VerifiedTransaction, state: StateRea
     the application's own codes.
     """
     verdict = app.check_payload(tx)
-    if not verdict.ok:
-        return verdict
-    last = get_account_nonce(state, tx.body.sender)
-    if tx.body.nonce <= last:
-        return refuse(
-            ErrorCode.STALE_NONCE,
-            f"nonce {tx.body.nonce} is not above the account's last nonce {last}",
-        )
-    if tx.body.nonce > last + MAX_NONCE_AHEAD:
-        return refuse(
-            ErrorCode.NONCE_GAP,
-            f"nonce {tx.body.nonce} is more than {MAX_NONCE_AHEAD} above the last one, {last}",
-        )
-    return app.check_tx(tx, state)
+    if verdict.ok:
+        verdict = verify_nonce(tx, state, MAX_NONCE_AHEAD)
+    return app.check_tx(tx, state) if verdict.ok else verdict
 
 
 def _execute_one(

@@ -7,6 +7,7 @@ Every refusal becomes a :class:`NodeError` carrying the node's stable
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -105,6 +106,22 @@ class NodeClient:
     def get_transaction(self, tx_id: bytes) -> node_pb2.GetTransactionResponse:
         """A committed transaction with its result and inclusion proof."""
         return self._call(self.stub.GetTransaction, node_pb2.GetTransactionRequest(tx_id=tx_id))
+
+    def wait_for_transaction(
+        self, tx_id: bytes, timeout_s: float = 30.0
+    ) -> node_pb2.GetTransactionResponse:
+        """The committed transaction ``tx_id`` once its block is committed (polling).
+
+        Raises NodeError(NOT_FOUND) when it is not committed within ``timeout_s``.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.get_transaction(tx_id)
+            except NodeError as error:
+                if error.code != ErrorCode.NOT_FOUND or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
 
     def get_validator_set(self, height: int = 0) -> ValidatorSet:
         """The validator set signing ``height``."""

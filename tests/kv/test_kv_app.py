@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 
 from chains.core.app import (
@@ -38,6 +36,7 @@ from chains.kv import (
     make_kv_set_tx,
 )
 from consortium.v1 import chain_pb2
+from tests.app_helpers import DictState
 
 CHAIN = ChainId("kv-1")
 ALICE = compute_ed25519_key_pair(b"\x0a" * 32)
@@ -52,23 +51,6 @@ APP_STATE = {
     ],
     "kv": {"greeting": "hello"},
 }
-
-
-class DictState:
-    """An in-memory StateReader."""
-
-    def __init__(self, values: Mapping[bytes, bytes] | None = None) -> None:
-        self.values = dict(values or {})
-
-    def get(self, key: bytes) -> bytes | None:
-        return self.values.get(key)
-
-    def apply(self, updates: Mapping[bytes, bytes | None]) -> None:
-        for key, value in updates.items():
-            if value is None:
-                self.values.pop(key, None)
-            else:
-                self.values[key] = value
 
 
 def genesis_state() -> DictState:

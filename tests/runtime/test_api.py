@@ -62,17 +62,6 @@ def sender(net):
     return Sender(net)
 
 
-def _wait_committed(client, tx_id: bytes, timeout_s: float = 20.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return client.get_transaction(tx_id)
-        except NodeError as error:
-            assert error.code == ErrorCode.NOT_FOUND
-            assert time.monotonic() < deadline, "not committed in time"
-            time.sleep(0.05)
-
-
 def _refusal(action) -> NodeError:
     with pytest.raises(NodeError) as caught:
         action()
@@ -105,7 +94,7 @@ def test_a_committed_transaction_is_served_with_a_proof_that_verifies(client, se
     raw = sender.tx(b"colour", b"blue")
     admission = client.submit([raw])[0]
     assert admission.code == 0 and admission.tx_id == compute_tx_id(raw)
-    response = _wait_committed(client, admission.tx_id)
+    response = client.wait_for_transaction(admission.tx_id)
     assert response.tx == raw and response.code == 0
     validators = client.get_validator_set(response.height)
     assert verify_transaction_response(validators, response).ok
@@ -116,7 +105,7 @@ def test_a_committed_transaction_is_served_with_a_proof_that_verifies(client, se
 
 def test_state_is_proven_present_and_absent_at_a_height(client, sender) -> None:
     tx_id = client.submit([sender.tx(b"city", b"Shenzhen")])[0].tx_id
-    height = _wait_committed(client, tx_id).height
+    height = client.wait_for_transaction(tx_id).height
     validators = client.get_validator_set(height)
     present = client.query_state(get_kv_key(b"city"), height)
     checked = verify_state_response(validators, get_kv_key(b"city"), present)
@@ -185,7 +174,7 @@ def test_bad_transactions_are_refused_with_a_code_and_change_nothing(
     client, sender, make, code, status
 ) -> None:
     # Make sure nonce 1 is used, so that it is stale.
-    _wait_committed(client, client.submit([sender.tx(b"warm", b"up")])[0].tx_id)
+    client.wait_for_transaction(client.submit([sender.tx(b"warm", b"up")])[0].tx_id)
     before = client.get_chain_info().mempool_size
     error = _refusal(lambda: client.submit([make(sender)]))
     expected = status if isinstance(status, grpc.StatusCode) else grpc.StatusCode[status]

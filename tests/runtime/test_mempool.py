@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,6 +26,7 @@ from chains.core.types import ChainId, Height
 from chains.kv import KvApplication, make_kv_delete_tx, make_kv_set_tx
 from chains.runtime.mempool import AddResult, Mempool, MempoolConfig
 from consortium.v1 import chain_pb2
+from tests.app_helpers import DictState
 
 CHAIN = ChainId("kv-1")
 ALICE = compute_ed25519_key_pair(b"\x0a" * 32)
@@ -43,23 +42,6 @@ GENESIS = APP.get_genesis_updates(
         ]
     }
 )
-
-
-class DictState:
-    """An in-memory StateReader that blocks are applied to."""
-
-    def __init__(self, values: Mapping[bytes, bytes]) -> None:
-        self.values = dict(values)
-
-    def get(self, key: bytes) -> bytes | None:
-        return self.values.get(key)
-
-    def apply(self, updates: Mapping[bytes, bytes | None]) -> None:
-        for key, value in updates.items():
-            if value is None:
-                self.values.pop(key, None)
-            else:
-                self.values[key] = value
 
 
 class Node:
