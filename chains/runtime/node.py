@@ -266,7 +266,8 @@ class Node:
             if data is not None and data.height == height:
                 resume = (Round(data.round), Step(data.step))
             locked_round, locked_hash = self.safety.get_lock(height)
-        wal = [decode_message(entry.raw) for entry in self.store.get_wal(height)]
+        entries = self.store.get_wal(height)
+        wal = [decode_message(entry.raw) for entry in entries]
         locked_value = None
         for message in wal:
             if isinstance(message, Proposal) and message.value.block_hash == locked_hash:
@@ -285,7 +286,7 @@ class Node:
         pending: deque[Event] = deque()
         self._run_effects(effects, pending)
         # Replay the write-ahead log: own and received messages count again.
-        for entry, message in zip(self.store.get_wal(height), wal, strict=True):
+        for entry, message in zip(entries, wal, strict=True):
             self.gossip[entry.raw] = message.height
             pending.append(_to_event(message))
         self._drain(pending)
@@ -458,6 +459,9 @@ class Node:
             valid = True
         except ConsortiumError as error:
             log.warning("block %s refused: %s", effect.value.block_hash.hex()[:12], error)
+            valid = False
+        except Exception:  # a bug here must not stop the node: it prevotes nil instead
+            log.exception("validating block %s failed", effect.value.block_hash.hex()[:12])
             valid = False
         pending.append(BlockValidated(effect.height, effect.value.block_hash, valid, None))
 

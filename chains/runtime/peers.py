@@ -105,6 +105,8 @@ class PeerLink:
                     )
             except ConsortiumError as error:
                 log.warning("link to %s dropped: %s", self.address, error)
+            except Exception:  # a bug must not end the link for good: log, dial again
+                log.exception("link to %s failed", self.address)
             finally:
                 self.connected = False
                 await channel.close()
