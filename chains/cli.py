@@ -39,6 +39,9 @@ def _fail(error: Exception) -> None:
     """Print a refusal with its code and exit 1 (never a traceback for expected errors)."""
     code = getattr(error, "code", None)
     name = code.name if code is not None else type(error).__name__
+    status = getattr(error, "status", None)
+    if code is not None and not code and status is not None:  # no node answered
+        name = status.name
     console.print(f"[red]refused[/red] {name}: {getattr(error, 'message', error)}")
     raise typer.Exit(code=1)
 
@@ -98,10 +101,19 @@ def keys_account(
 @keys_app.command("show")
 def keys_show(path: Path) -> None:
     """Print the public parts of a key file (checked against its secret)."""
+    from chains.core.errors import ConsortiumError, ErrorCode
     from chains.runtime.keys import read_account_key, read_validator_key
 
-    document = _run(lambda: json.loads(path.read_text()))
-    if document.get("type") == "ed25519":
+    def get_type() -> object:
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise ConsortiumError(
+                ErrorCode.INVALID_CONFIG, f"cannot read {path}: {error}"
+            ) from None
+        return document.get("type") if isinstance(document, dict) else None
+
+    if _run(get_type) == "ed25519":
         key = _run(lambda: read_account_key(path))
         console.print(f"account {key.name}: {key.public_key.hex()}")
     else:
@@ -132,6 +144,7 @@ def genesis(
     validators = [(_run(lambda p=p: read_validator_key(p)), power) for p in validator]
     accounts = [_run(lambda p=p: read_account_key(p)) for p in account or []]
     raw = _run(lambda: encode_genesis(chain_id, int(time.time() * 1000), validators, accounts))
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(raw)
     console.print(f"genesis of {chain_id}: {len(validators)} validators, {len(accounts)} accounts")
 

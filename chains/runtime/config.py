@@ -24,6 +24,7 @@ key = "tls/node-key.pem"
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -103,6 +104,23 @@ def _resolve(home: Path, value: object, path: Path, key: str) -> Path:
     return candidate if candidate.is_absolute() else home / candidate
 
 
+def _get_table(document: dict[str, object], section: str, path: Path) -> dict[str, object]:
+    table = document.get(section, {})
+    if not isinstance(table, dict):
+        raise _invalid(path, f"[{section}] must be a table")
+    return table
+
+
+def _get_port_address(document: dict[str, object], key: str, path: Path, optional: bool) -> str:
+    value = document.get(key, "" if optional else None)
+    if optional and value == "":
+        return ""
+    host, _, port = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise _invalid(path, f"{key} must be host:port with a port from 0 to 65535")
+    return value
+
+
 def read_node_config(home: Path) -> NodeConfig:
     """Read ``<home>/node.toml``; raises ConsortiumError(INVALID_CONFIG) with what is wrong."""
     home = Path(home).resolve()
@@ -111,7 +129,7 @@ def read_node_config(home: Path) -> NodeConfig:
         document = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise _invalid(path, f"cannot read: {error}") from None
-    consensus = dict(document.get("consensus", {}))
+    consensus = _get_table(document, "consensus", path)
     timeout_names = {f.name for f in fields(TimeoutConfig)}
     timeouts = _pick(
         TimeoutConfig, {k: v for k, v in consensus.items() if k in timeout_names}, path, "consensus"
@@ -122,15 +140,22 @@ def read_node_config(home: Path) -> NodeConfig:
         path,
         "consensus",
     )
-    mempool = _pick(MempoolConfig, dict(document.get("mempool", {})), path, "mempool")
+    mempool = _pick(MempoolConfig, _get_table(document, "mempool", path), path, "mempool")
+    try:
+        mempool_config = MempoolConfig(**mempool)
+    except ConsortiumError as error:
+        raise _invalid(path, f"[mempool] {error.message}") from None
     tls = None
     if "tls" in document:
-        table = document["tls"]
+        table = _get_table(document, "tls", path)
+        server_name = table.get("server_name", "")
+        if not isinstance(server_name, str):
+            raise _invalid(path, "tls.server_name must be a string")
         tls = TlsConfig(
             ca=_resolve(home, table.get("ca"), path, "tls.ca"),
             cert=_resolve(home, table.get("cert"), path, "tls.cert"),
             key=_resolve(home, table.get("key"), path, "tls.key"),
-            server_name=str(table.get("server_name", "")),
+            server_name=server_name,
         )
     peers = document.get("peers", [])
     if not isinstance(peers, list) or not all(isinstance(p, str) and p for p in peers):
@@ -142,11 +167,10 @@ def read_node_config(home: Path) -> NodeConfig:
     database_url = document.get("database_url", "")
     if not isinstance(database_url, str):
         raise _invalid(path, "database_url must be a string")
-    listen = document.get("listen")
-    if not isinstance(listen, str) or ":" not in listen:
-        raise _invalid(path, "listen must be host:port")
+    listen = _get_port_address(document, "listen", path, optional=False)
+    metrics_listen = _get_port_address(document, "metrics_listen", path, optional=True)
     retain = document.get("state_retain_heights", 0)
-    if not isinstance(retain, int) or retain < 0:
+    if not isinstance(retain, int) or isinstance(retain, bool) or retain < 0:
         raise _invalid(path, "state_retain_heights must be a non-negative integer")
     return NodeConfig(
         home=home,
@@ -155,11 +179,11 @@ def read_node_config(home: Path) -> NodeConfig:
         validator_key=_resolve(home, key, path, "validator_key") if key else None,
         database_url=database_url,
         listen=listen,
-        metrics_listen=str(document.get("metrics_listen", "")),
+        metrics_listen=metrics_listen,
         peers=tuple(peers),
         timeouts=TimeoutConfig(**timeouts),
         blocks=BlockConfig(**blocks),
-        mempool=MempoolConfig(**mempool),
+        mempool=mempool_config,
         tls=tls,
         state_retain_heights=retain,
     )
@@ -175,17 +199,15 @@ def encode_node_config(
     consensus: dict[str, int] | None = None,
 ) -> str:
     """The text of a ``node.toml`` (what ``consortium net up`` writes for each validator)."""
-    lines = [
-        f'name = "{name}"',
-        'genesis = "genesis.json"',
-    ]
+    quote = json.dumps  # a JSON string is a valid TOML basic string
+    lines = [f"name = {quote(name)}", 'genesis = "genesis.json"']
     if validator_key:
-        lines.append(f'validator_key = "{validator_key}"')
+        lines.append(f"validator_key = {quote(validator_key)}")
     lines += [
-        f'database_url = "{database_url}"',
-        f'listen = "{listen}"',
-        f'metrics_listen = "{metrics_listen}"',
-        "peers = [" + ", ".join(f'"{peer}"' for peer in peers) + "]",
+        f"database_url = {quote(database_url)}",
+        f"listen = {quote(listen)}",
+        f"metrics_listen = {quote(metrics_listen)}",
+        "peers = [" + ", ".join(quote(peer) for peer in peers) + "]",
     ]
     if consensus:
         lines += ["", "[consensus]"] + [f"{key} = {value}" for key, value in consensus.items()]

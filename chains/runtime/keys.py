@@ -127,7 +127,8 @@ def _get_hex(document: dict[str, object], name: str, path: Path) -> bytes:
 
 
 def read_validator_key(path: Path) -> ValidatorKey:
-    """Read and check a validator key file: the public key must match the secret."""
+    """Read and check a validator key file: the public key and the proof of possession
+    must be the secret's."""
     document = _read_document(path, VALIDATOR_KEY_TYPE)
     secret_bytes = _get_hex(document, "secret_key", path)
     if len(secret_bytes) != 32:
@@ -142,19 +143,22 @@ def read_validator_key(path: Path) -> ValidatorKey:
         raise ConsortiumError(
             ErrorCode.INVALID_CONFIG, f"{path}: the public key does not match the secret key"
         )
+    proof = _get_hex(document, "proof_of_possession", path)
+    if not bls.PopVerify(public_key, proof):
+        raise ConsortiumError(
+            ErrorCode.INVALID_CONFIG, f"{path}: the proof of possession is not this key's"
+        )
     name = document.get("name")
-    return ValidatorKey(
-        name if isinstance(name, str) else "",
-        secret,
-        public_key,
-        _get_hex(document, "proof_of_possession", path),
-    )
+    return ValidatorKey(name if isinstance(name, str) else "", secret, public_key, proof)
 
 
 def read_account_key(path: Path) -> AccountKey:
     """Read and check an account key file: the public key must match the seed."""
     document = _read_document(path, ACCOUNT_KEY_TYPE)
-    key_pair = compute_ed25519_key_pair(_get_hex(document, "seed", path))
+    seed = _get_hex(document, "seed", path)
+    if len(seed) != 32:
+        raise ConsortiumError(ErrorCode.INVALID_CONFIG, f"{path}: the seed is not 32 bytes")
+    key_pair = compute_ed25519_key_pair(seed)
     if key_pair.public_key != _get_hex(document, "public_key", path):
         raise ConsortiumError(
             ErrorCode.INVALID_CONFIG, f"{path}: the public key does not match the seed"

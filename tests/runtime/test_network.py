@@ -89,3 +89,31 @@ def test_with_two_of_four_stopped_nothing_commits_and_restarting_them_resumes(
     for index in range(4):
         net.wait_height(index, top)
     _assert_same_chain(net, top)
+
+
+def test_the_whole_network_killed_at_once_restarts_from_disk(net: LocalNet) -> None:
+    net.wait_height(0, 3)
+    with SteadyLoad(net, per_second=100):
+        net.wait_height(0, net.height(0) + 2)
+        heights = [net.height(i) for i in range(4)]
+        for index in range(4):
+            net.kill(index)
+    net.start_all()
+    # Every validator comes back at least where it was, and the chain goes on.
+    for index, height in enumerate(heights):
+        assert net.height(index) >= height
+    top = max(heights) + 3
+    for index in range(4):
+        net.wait_height(index, top)
+    _assert_same_chain(net, top)
+
+
+def test_a_validator_down_for_many_heights_fetches_the_blocks_it_missed(net: LocalNet) -> None:
+    net.wait_height(0, 2)
+    net.kill(3)
+    missed_from = net.height(1)
+    net.wait_height(0, missed_from + 40, timeout_s=120)  # more than one batch of blocks
+    net.start(3)
+    target = net.height(0)
+    net.wait_height(3, target, timeout_s=60)
+    _assert_same_chain(net, target)
