@@ -47,6 +47,11 @@ def _hello(node) -> node_pb2.PeerMessage:
     )
 
 
+def _get_status(node) -> node_pb2.PeerMessage:
+    state = node.state
+    return node_pb2.PeerMessage(status=node_pb2.PeerStatus(height=state.height, round=state.round))
+
+
 def check_hello(node, message: node_pb2.PeerMessage) -> str:
     """The peer's name from its Hello; ConsortiumError when it is not one of this chain."""
     if message.WhichOneof("kind") != "hello":
@@ -118,6 +123,8 @@ class PeerLink:
         node = self.hub.node
         if kind == "hello":
             self.name = check_hello(node, message)
+        elif kind == "status":
+            node.on_peer_status(self.name or self.address, message.status.height)
         elif kind == "certified_block":
             certificate = decode_certificate(message.certified_block.certificate)
             node.on_certified_block(message.certified_block.block, certificate)
@@ -194,19 +201,14 @@ class PeerHub:
             now = time.monotonic()
             if now - last_status >= STATUS_INTERVAL_S:
                 last_status = now
-                status = node_pb2.PeerMessage(
-                    status=node_pb2.PeerStatus(height=node.state.height, round=node.state.round)
-                )
+                status = _get_status(node)
                 for link in self.links:
                     link.send(status)
                 node.tick()
 
     def send_status_now(self) -> None:
         """Tell peers at once that this node moved on (after a commit)."""
-        state = self.node.state
-        status = node_pb2.PeerMessage(
-            status=node_pb2.PeerStatus(height=state.height, round=state.round)
-        )
+        status = _get_status(self.node)
         for link in self.links:
             link.send(status)
 
@@ -274,6 +276,10 @@ class PeerService(node_pb2_grpc.PeerServicer):
             node.mempool.add_batch(list(message.txs.txs), from_peer=True, height=node.tip.height)
         elif kind == "status":
             node.on_peer_status(name, message.status.height)
+            # Answer with this node's own status, so that a peer this node does not
+            # dial (a follower, say) learns when it is behind and fetches blocks.
+            with contextlib.suppress(asyncio.QueueFull):
+                replies.put_nowait(_get_status(node))
         elif kind == "block_request":
             request = message.block_request
             limit = max(1, min(request.max_blocks, 64))

@@ -13,8 +13,15 @@ from pathlib import Path
 from chains.core.block import decode_block
 from chains.kv.app import make_kv_set_tx
 from chains.runtime.client import NodeClient, NodeError
+from chains.runtime.config import encode_node_config
 from chains.runtime.keys import read_account_key
-from chains.runtime.launcher import create_network, start_node_process, wait_serving
+from chains.runtime.launcher import (
+    NetNode,
+    create_network,
+    get_free_ports,
+    start_node_process,
+    wait_serving,
+)
 
 # Short time-outs: a stopped proposer costs one propose time-out per height.
 TEST_CONSENSUS = {"propose_ms": 1000, "propose_delta_ms": 250, "empty_block_interval_ms": 300}
@@ -35,6 +42,22 @@ class LocalNet:
         self.root = root / "net"
         self.processes: dict[int, subprocess.Popen] = {}
         self.chain_id = "test-1"
+
+    def add_follower(self, name: str = "follower") -> int:
+        """Add a node without a validator key that dials every validator; its index."""
+        home = self.root / name
+        home.mkdir()
+        (home / "genesis.json").write_bytes((self.root / "genesis.json").read_bytes())
+        port, metrics_port = get_free_ports(2)
+        address, metrics = f"127.0.0.1:{port}", f"127.0.0.1:{metrics_port}"
+        peers = [node.address for node in self.nodes]
+        (home / "node.toml").write_text(
+            encode_node_config(
+                name, address, peers, metrics, validator_key=None, consensus=TEST_CONSENSUS
+            )
+        )
+        self.nodes.append(NetNode(name, home, address, metrics))
+        return len(self.nodes) - 1
 
     def start(self, index: int) -> None:
         """Start validator ``index`` and wait until it serves."""

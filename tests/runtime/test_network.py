@@ -117,3 +117,16 @@ def test_a_validator_down_for_many_heights_fetches_the_blocks_it_missed(net: Loc
     target = net.height(0)
     net.wait_height(3, target, timeout_s=60)
     _assert_same_chain(net, target)
+
+
+def test_a_follower_without_a_key_keeps_up_and_serves_the_same_chain(net: LocalNet) -> None:
+    follower = net.add_follower()
+    net.start(follower)
+    net.wait_height(0, 3)
+    target = net.height(0) + 2
+    net.wait_height(follower, target)
+    reference = net.block_hashes(0, target)
+    assert net.block_hashes(follower, target) == reference
+    with net.client(follower) as client:
+        info = client.get_chain_info()
+    assert info.validator_public_key == b""  # it never votes
