@@ -16,8 +16,8 @@ Figures:
 - ``offered_tx_per_s``, ``committed``, ``submitted``: the load itself.
 
 The load runs three times against the same network; the figures are medians
-(``tx_per_s_runs`` lists each run). Run: ``python -m bench chain`` (about two
-minutes); ``--quick`` is a short smoke run.
+(``tx_per_s_runs`` lists each run). Run: ``python -m bench chain`` (about a
+minute); ``--quick`` is a short smoke run.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ class NodeMetrics:
         self._admitted: OrderedDict[bytes, float] = OrderedDict()
         self._commits: deque[tuple[float, int]] = deque()
         self._height_started = time.monotonic()
+        self._evidence_reported = 0
 
     def serve(self, listen: str) -> None:
         """Serve ``/metrics`` on ``host:port`` in a background thread."""
@@ -94,6 +95,6 @@ class NodeMetrics:
         self.round.set(round_)
         self.mempool_size.set(mempool_size)
         self.peers.set(peers)
-        missing = evidence - self.evidence._value.get()
-        if missing > 0:
-            self.evidence.inc(missing)
+        if evidence > self._evidence_reported:
+            self.evidence.inc(evidence - self._evidence_reported)
+            self._evidence_reported = evidence

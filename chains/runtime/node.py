@@ -94,7 +94,6 @@ GOSSIP_INTERVAL_S = 1.0
 """A height that lasts longer than this gets its messages sent to every peer again."""
 CATCH_UP_AFTER_S = 1.0
 """A node this long one height behind a peer fetches certified blocks from it."""
-CATCH_UP_BATCH = 32
 RECENT_TX_HEIGHTS = 100
 STATE_CACHE_ENTRIES = 200_000
 
@@ -182,11 +181,10 @@ class Node:
         self.height_started = time.monotonic()
         self.last_commit_monotonic = time.monotonic()
         self.build_task: asyncio.Task | None = None
-        self.timers: set[asyncio.TimerHandle] = set()
         self.peer_heights: dict[str, tuple[int, float]] = {}  # name -> (height, since)
         # Called after each durable commit: (height, header bytes, certificate bytes, tx ids).
         self.commit_listeners: list[Callable[[int, bytes, bytes, list[bytes]], None]] = []
-        self.broadcast: Callable[[bytes, bytes], None] = lambda kind, raw: None
+        self.broadcast: Callable[[bytes], None] = lambda raw: None  # to every peer
         self.request_blocks: Callable[[str, int], bool] = lambda peer, height: False
         self.evidence_count = 0
         self.last_regossip = time.monotonic()
@@ -337,12 +335,10 @@ class Node:
         event = TimeoutFired(effect.height, effect.round, effect.step)
 
         def fire() -> None:
-            self.timers.discard(handle)
             if self.state is not None and self.state.height == event.height:
                 self.feed(event)
 
-        handle = loop.call_later(effect.duration_ms / 1000, fire)
-        self.timers.add(handle)
+        loop.call_later(effect.duration_ms / 1000, fire)
 
     # ------------------------------------------------------------- signing
 
@@ -380,7 +376,7 @@ class Node:
             return
         raw = encode_message(signed)
         self.remember(raw, signed.height)
-        self.broadcast(b"consensus", raw)
+        self.broadcast(raw)
         pending.append(_to_event(signed))
 
     def on_consensus_message(self, raw: bytes) -> None:
@@ -590,7 +586,7 @@ class Node:
         return blocks
 
     def on_peer_status(self, peer: str, height: int) -> None:
-        """Remember how far a peer is; fetch blocks when this node stays behind."""
+        """Remember how far a peer is (``tick`` fetches blocks when this node stays behind)."""
         previous = self.peer_heights.get(peer)
         since = previous[1] if previous and previous[0] == height else time.monotonic()
         self.peer_heights[peer] = (height, since)
@@ -617,7 +613,7 @@ class Node:
             self.last_regossip = now
             for raw, height in list(self.gossip.items()):
                 if height == own:
-                    self.broadcast(b"consensus", raw)
+                    self.broadcast(raw)
 
     def get_current_messages(self) -> list[bytes]:
         """The messages of the current height (sent to a peer when its link opens)."""

@@ -33,6 +33,8 @@ STATUS_INTERVAL_S = 0.25
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 2.0
 BLOCK_REQUEST_INTERVAL_S = 0.5
+CATCH_UP_BATCH = 32
+"""Certified blocks asked for at once; a peer answers at most twice that."""
 
 
 def _hello(node) -> node_pb2.PeerMessage:
@@ -139,9 +141,7 @@ class PeerHub:
         self.node = node
         self.open_channel = open_channel
         self.links = [PeerLink(self, address) for address in node.config.peers]
-        self.inbound: dict[str, int] = {}
         self.tasks: list[asyncio.Task] = []
-        self.dropped = 0
         node.broadcast = self.broadcast
         node.request_blocks = self.request_blocks
 
@@ -165,7 +165,7 @@ class PeerHub:
         """Peers with an open outbound link."""
         return sum(1 for link in self.links if link.connected and link.name)
 
-    def broadcast(self, kind: bytes, raw: bytes) -> None:
+    def broadcast(self, raw: bytes) -> None:
         """Send one consensus message to every peer."""
         message = node_pb2.PeerMessage(consensus=raw)
         for link in self.links:
@@ -179,7 +179,7 @@ class PeerHub:
                 if now - link.last_block_request < BLOCK_REQUEST_INTERVAL_S:
                     return False
                 link.last_block_request = now
-                request = node_pb2.BlockRequest(from_height=from_height, max_blocks=32)
+                request = node_pb2.BlockRequest(from_height=from_height, max_blocks=CATCH_UP_BATCH)
                 link.send(node_pb2.PeerMessage(block_request=request))
                 return True
         return False
@@ -232,13 +232,11 @@ class PeerService(node_pb2_grpc.PeerServicer):
                 async for message in request_iterator:
                     if first:
                         name = check_hello(node, message)
-                        self.hub.inbound[name] = self.hub.inbound.get(name, 0) + 1
                         await replies.put(_hello(node))
                         first = False
                         continue
                     self._dispatch(name, message, replies)
             except ConsortiumError as error:
-                self.hub.dropped += 1
                 log.warning("dropping peer %s: %s", name, error)
                 await replies.put(error)  # type: ignore[arg-type]
                 return
@@ -260,10 +258,6 @@ class PeerService(node_pb2_grpc.PeerServicer):
                 yield reply
         finally:
             reader.cancel()
-            if name in self.hub.inbound:
-                self.hub.inbound[name] -= 1
-                if self.hub.inbound[name] <= 0:
-                    del self.hub.inbound[name]
 
     def _dispatch(self, name: str, message: node_pb2.PeerMessage, replies: asyncio.Queue) -> None:
         node = self.hub.node
@@ -282,7 +276,7 @@ class PeerService(node_pb2_grpc.PeerServicer):
                 replies.put_nowait(_get_status(node))
         elif kind == "block_request":
             request = message.block_request
-            limit = max(1, min(request.max_blocks, 64))
+            limit = max(1, min(request.max_blocks, 2 * CATCH_UP_BATCH))
             for block, certificate in node.get_certified_blocks(request.from_height, limit):
                 reply = node_pb2.PeerMessage(
                     certified_block=node_pb2.CertifiedBlock(block=block, certificate=certificate)
