@@ -130,6 +130,78 @@ class ErrorCode(IntEnum):
     NONCE_GAP = 614
     """An earlier nonce of the account is missing (in a block), or the nonce is too far ahead."""
 
+    # 700..799: membership, roles and business records (every chain's application)
+    ROLE_NOT_ALLOWED = 700
+    """The sender's organisation has a role that may not send this transaction type."""
+    MEMBER_SUSPENDED = 701
+    """The sender's (or the named) organisation is suspended: it may not act until reinstated."""
+    MEMBER_EXISTS = 702
+    """The organisation, enterprise (credit code) or account key is already registered."""
+    MEMBER_NOT_FOUND = 703
+    """No organisation, enterprise or account is registered under that id or key."""
+    GOVERNANCE_QUORUM_NOT_MET = 704
+    """A governance action is approved by no more than 2/3 of the governing organisations."""
+    GOVERNANCE_APPROVAL_INVALID = 705
+    """An approval is badly signed, by a non-governing or suspended organisation, or repeated."""
+    GOVERNANCE_PROPOSAL_USED = 706
+    """This governance proposal id was already executed: it cannot be replayed."""
+    GOVERNANCE_PROPOSAL_EXPIRED = 707
+    """The governance proposal expired before it was executed, or is for another chain."""
+    RECORD_EXISTS = 708
+    """A business record with this kind and id already exists."""
+    RECORD_NOT_FOUND = 709
+    """No business record with this kind and id exists."""
+    NOT_RECORD_OWNER = 710
+    """The sender's organisation is not the one this record belongs to."""
+    INVALID_FIELD_VALUE = 711
+    """A field is out of range: a negative amount, a bad credit code, period or id."""
+
+    # 800..899: tax chain (e-invoices, filings, clearance certificates)
+    INVOICE_NOT_FOUND = 800
+    """No e-invoice with this number exists on the tax chain."""
+    INVOICE_EXISTS = 801
+    """An e-invoice with this number was already issued."""
+    INVOICE_ALREADY_REIMBURSED = 802
+    """The e-invoice was already reimbursed (or declared): never twice."""
+    INVOICE_LOCKED = 803
+    """The e-invoice is locked for reimbursement by another organisation."""
+    INVOICE_CANCELLED = 804
+    """The e-invoice was cancelled by a red-letter invoice."""
+    INVOICE_WRONG_STATE = 805
+    """The e-invoice is not in a state that allows this step (declaring before reimbursing)."""
+    NOT_INVOICE_HOLDER = 806
+    """The sender's organisation does not hold this e-invoice."""
+    CERTIFICATE_REVOKED = 807
+    """The tax-clearance certificate was revoked."""
+
+    # 900..999: industry chain (production, orders, deliveries, attestations)
+    ATTESTATION_NOT_REQUIRED = 900
+    """The record does not call for an attestation."""
+    ALREADY_ATTESTED = 901
+    """The record was already attested."""
+    ORDER_NOT_FOUND = 902
+    """No order with this id exists for this supplier."""
+    DELIVERY_EXCEEDS_ORDER = 903
+    """Deliveries would exceed the quantity ordered."""
+
+    # 1000..1099: finance chain (credit policies, loan applications and decisions)
+    POLICY_INVALID = 1000
+    """A credit policy's rules are malformed (unknown operator, empty field, bad bounds)."""
+    POLICY_NOT_FOUND = 1001
+    """No credit policy with this id exists."""
+    LOAN_NOT_FOUND = 1002
+    """No loan application with this id exists."""
+    LOAN_WRONG_BANK = 1003
+    """The loan application is addressed to another bank."""
+    LOAN_ALREADY_DECIDED = 1004
+    """The loan application was already decided."""
+
+    # 1100..1199: offline bundles (consortium verify)
+    BUNDLE_MALFORMED = 1100
+    """A bundle file is not valid JSON of the expected shape."""
+    BUNDLE_ANCHOR_MISMATCH = 1101
+    """The bundle's validator set is not the one the verifier trusts (genesis)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:

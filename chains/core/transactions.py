@@ -66,3 +66,13 @@ def decode_verified_transaction(raw: bytes, chain_id: ChainId) -> VerifiedTransa
             f"the transaction was signed for chain {body.chain_id!r}, not {chain_id!r}",
         )
     return VerifiedTransaction(tx_id=compute_tx_id(raw), body=body, raw=raw)
+
+
+def make_signed_transaction(
+    key_pair: Ed25519KeyPair, chain_id: ChainId, nonce: int, tx_type: str, payload: bytes
+) -> bytes:
+    """A signed transaction's bytes, ready to submit; ``payload`` is the type's message."""
+    body = chain_pb2.TransactionBody(
+        chain_id=chain_id, sender=key_pair.public_key, nonce=nonce, type=tx_type, payload=payload
+    )
+    return sign_transaction(key_pair, body)

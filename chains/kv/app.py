@@ -24,9 +24,9 @@ from chains.core.app import BlockContext, StateOverlay, StateReader, TxResult
 from chains.core.crypto import Ed25519KeyPair, is_valid_ed25519_public_key
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.protobuf import parse_message
-from chains.core.transactions import VerifiedTransaction, sign_transaction
+from chains.core.transactions import VerifiedTransaction, make_signed_transaction
 from chains.core.types import ChainId
-from consortium.v1 import chain_pb2, kv_pb2
+from consortium.v1 import kv_pb2
 
 TX_KV_SET = "kv.set"
 """Transaction type: write a value under a key (payload ``KvSet``)."""
@@ -107,29 +107,16 @@ def decode_kv_payload(tx_type: str, payload: bytes) -> kv_pb2.KvSet | kv_pb2.KvD
     return message
 
 
-def _make_tx(
-    key_pair: Ed25519KeyPair, chain_id: ChainId, nonce: int, tx_type: str, payload: bytes
-) -> bytes:
-    body = chain_pb2.TransactionBody(
-        chain_id=chain_id,
-        sender=key_pair.public_key,
-        nonce=nonce,
-        type=tx_type,
-        payload=payload,
-    )
-    return sign_transaction(key_pair, body)
-
-
 def make_kv_set_tx(
     key_pair: Ed25519KeyPair, chain_id: ChainId, nonce: int, key: bytes, value: bytes
 ) -> bytes:
     """A signed ``kv.set`` transaction's bytes, ready to submit."""
-    return _make_tx(key_pair, chain_id, nonce, TX_KV_SET, encode_kv_set(key, value))
+    return make_signed_transaction(key_pair, chain_id, nonce, TX_KV_SET, encode_kv_set(key, value))
 
 
 def make_kv_delete_tx(key_pair: Ed25519KeyPair, chain_id: ChainId, nonce: int, key: bytes) -> bytes:
     """A signed ``kv.delete`` transaction's bytes, ready to submit."""
-    return _make_tx(key_pair, chain_id, nonce, TX_KV_DELETE, encode_kv_delete(key))
+    return make_signed_transaction(key_pair, chain_id, nonce, TX_KV_DELETE, encode_kv_delete(key))
 
 
 def _invalid_genesis(message: str) -> ConsortiumError:

@@ -36,6 +36,20 @@ _STATUS_BY_CODE = {
     ErrorCode.GENESIS_MISMATCH: grpc.StatusCode.FAILED_PRECONDITION,
     ErrorCode.DUPLICATE_TX: grpc.StatusCode.ALREADY_EXISTS,
     ErrorCode.MEMPOOL_FULL: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.ROLE_NOT_ALLOWED: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.NOT_RECORD_OWNER: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.NOT_INVOICE_HOLDER: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.LOAN_WRONG_BANK: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.MEMBER_SUSPENDED: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.MEMBER_EXISTS: grpc.StatusCode.ALREADY_EXISTS,
+    ErrorCode.RECORD_EXISTS: grpc.StatusCode.ALREADY_EXISTS,
+    ErrorCode.INVOICE_EXISTS: grpc.StatusCode.ALREADY_EXISTS,
+    ErrorCode.MEMBER_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.RECORD_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.INVOICE_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.POLICY_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.LOAN_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.ORDER_NOT_FOUND: grpc.StatusCode.NOT_FOUND,
 }
 
 

@@ -32,7 +32,7 @@ from chains.core.errors import ConsortiumError, ErrorCode
 from chains.core.types import ChainId, Hash32, compute_sha256
 from chains.runtime.keys import AccountKey, ValidatorKey
 
-KNOWN_APPS = ("kv",)
+KNOWN_APPS = ("kv", "tax", "industry", "finance")
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,15 @@ def encode_genesis(
     validators: Sequence[tuple[ValidatorKey, int]],
     accounts: Sequence[AccountKey],
     app: str = "kv",
+    app_state: Mapping[str, object] | None = None,
 ) -> bytes:
     """The bytes of a genesis file for these validators (with power) and accounts.
 
-    Only public keys and proofs of possession go in; the result is checked by
-    decoding it, so a file this writes is always one a node accepts.
+    ``app_state`` replaces the KV application's ``{"accounts": [...]}`` made
+    from ``accounts`` (the tax, industry and finance chains list
+    organisations instead). Only public keys and proofs of possession go in;
+    the result is checked by decoding it, so a file this writes is always one
+    a node accepts.
     """
     document = {
         "chain_id": chain_id,
@@ -140,7 +144,9 @@ def encode_genesis(
             }
             for key, power in validators
         ],
-        "app_state": {
+        "app_state": dict(app_state)
+        if app_state is not None
+        else {
             "accounts": [
                 {"name": account.name, "public_key": account.public_key.hex()}
                 for account in accounts

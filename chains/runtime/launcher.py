@@ -23,7 +23,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +76,17 @@ def create_network(
     database_urls: list[str] | None = None,
     consensus: dict[str, int] | None = None,
     on_progress: Callable[[str], None] = lambda step: None,
+    app: str = "kv",
+    app_state: Mapping[str, object] | None = None,
+    validator_names: Sequence[str] | None = None,
 ) -> list[NetNode]:
     """Write keys, genesis and configs for a new local network (refuses a used directory).
 
     ``base_port`` 0 picks free ports; else validator i listens on base_port + i
-    and serves metrics on base_port + 100 + i.
+    and serves metrics on base_port + 100 + i. ``app`` names the application
+    and ``app_state`` its genesis state (default: the KV application with
+    ``accounts`` generated account keys, written under ``accounts/``).
+    ``validator_names`` names the validators (default ``validator-<i>``).
     """
     net_dir = Path(net_dir)
     if (net_dir / NET_FILE).exists():
@@ -96,7 +102,8 @@ def create_network(
         ports, metrics_ports = free[:validators], free[validators:]
     keys = []
     for index in range(validators):
-        keys.append(generate_validator_key(f"validator-{index}"))
+        name = validator_names[index] if validator_names else f"validator-{index}"
+        keys.append(generate_validator_key(name))
         on_progress(f"validator key {index}")
     account_keys = []
     for index in range(accounts):
@@ -104,7 +111,12 @@ def create_network(
         write_account_key(net_dir / "accounts" / f"{account.name}.json", account)
         account_keys.append(account)
     genesis = encode_genesis(
-        chain_id, int(time.time() * 1000), [(key, 10) for key in keys], account_keys
+        chain_id,
+        int(time.time() * 1000),
+        [(key, 10) for key in keys],
+        account_keys,
+        app=app,
+        app_state=app_state,
     )
     (net_dir / "genesis.json").write_bytes(genesis)
     nodes = []

@@ -52,6 +52,18 @@ def get_application(genesis: Genesis) -> Application:
         from chains.kv.app import KvApplication
 
         return KvApplication()
+    if genesis.app == "tax":
+        from chains.tax.app import TAX_APPLICATION
+
+        return TAX_APPLICATION
+    if genesis.app == "industry":
+        from chains.industry.app import INDUSTRY_APPLICATION
+
+        return INDUSTRY_APPLICATION
+    if genesis.app == "finance":
+        from chains.finance.app import FINANCE_APPLICATION
+
+        return FINANCE_APPLICATION
     raise ConsortiumError(ErrorCode.INVALID_CONFIG, f"unknown application {genesis.app!r}")
 
 

@@ -56,6 +56,37 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_BLOCK: _ClassVar[ErrorCode]
     UNKNOWN_ACCOUNT: _ClassVar[ErrorCode]
     NONCE_GAP: _ClassVar[ErrorCode]
+    ROLE_NOT_ALLOWED: _ClassVar[ErrorCode]
+    MEMBER_SUSPENDED: _ClassVar[ErrorCode]
+    MEMBER_EXISTS: _ClassVar[ErrorCode]
+    MEMBER_NOT_FOUND: _ClassVar[ErrorCode]
+    GOVERNANCE_QUORUM_NOT_MET: _ClassVar[ErrorCode]
+    GOVERNANCE_APPROVAL_INVALID: _ClassVar[ErrorCode]
+    GOVERNANCE_PROPOSAL_USED: _ClassVar[ErrorCode]
+    GOVERNANCE_PROPOSAL_EXPIRED: _ClassVar[ErrorCode]
+    RECORD_EXISTS: _ClassVar[ErrorCode]
+    RECORD_NOT_FOUND: _ClassVar[ErrorCode]
+    NOT_RECORD_OWNER: _ClassVar[ErrorCode]
+    INVALID_FIELD_VALUE: _ClassVar[ErrorCode]
+    INVOICE_NOT_FOUND: _ClassVar[ErrorCode]
+    INVOICE_EXISTS: _ClassVar[ErrorCode]
+    INVOICE_ALREADY_REIMBURSED: _ClassVar[ErrorCode]
+    INVOICE_LOCKED: _ClassVar[ErrorCode]
+    INVOICE_CANCELLED: _ClassVar[ErrorCode]
+    INVOICE_WRONG_STATE: _ClassVar[ErrorCode]
+    NOT_INVOICE_HOLDER: _ClassVar[ErrorCode]
+    CERTIFICATE_REVOKED: _ClassVar[ErrorCode]
+    ATTESTATION_NOT_REQUIRED: _ClassVar[ErrorCode]
+    ALREADY_ATTESTED: _ClassVar[ErrorCode]
+    ORDER_NOT_FOUND: _ClassVar[ErrorCode]
+    DELIVERY_EXCEEDS_ORDER: _ClassVar[ErrorCode]
+    POLICY_INVALID: _ClassVar[ErrorCode]
+    POLICY_NOT_FOUND: _ClassVar[ErrorCode]
+    LOAN_NOT_FOUND: _ClassVar[ErrorCode]
+    LOAN_WRONG_BANK: _ClassVar[ErrorCode]
+    LOAN_ALREADY_DECIDED: _ClassVar[ErrorCode]
+    BUNDLE_MALFORMED: _ClassVar[ErrorCode]
+    BUNDLE_ANCHOR_MISMATCH: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
@@ -105,6 +136,37 @@ INVALID_CONFIG: ErrorCode
 INVALID_BLOCK: ErrorCode
 UNKNOWN_ACCOUNT: ErrorCode
 NONCE_GAP: ErrorCode
+ROLE_NOT_ALLOWED: ErrorCode
+MEMBER_SUSPENDED: ErrorCode
+MEMBER_EXISTS: ErrorCode
+MEMBER_NOT_FOUND: ErrorCode
+GOVERNANCE_QUORUM_NOT_MET: ErrorCode
+GOVERNANCE_APPROVAL_INVALID: ErrorCode
+GOVERNANCE_PROPOSAL_USED: ErrorCode
+GOVERNANCE_PROPOSAL_EXPIRED: ErrorCode
+RECORD_EXISTS: ErrorCode
+RECORD_NOT_FOUND: ErrorCode
+NOT_RECORD_OWNER: ErrorCode
+INVALID_FIELD_VALUE: ErrorCode
+INVOICE_NOT_FOUND: ErrorCode
+INVOICE_EXISTS: ErrorCode
+INVOICE_ALREADY_REIMBURSED: ErrorCode
+INVOICE_LOCKED: ErrorCode
+INVOICE_CANCELLED: ErrorCode
+INVOICE_WRONG_STATE: ErrorCode
+NOT_INVOICE_HOLDER: ErrorCode
+CERTIFICATE_REVOKED: ErrorCode
+ATTESTATION_NOT_REQUIRED: ErrorCode
+ALREADY_ATTESTED: ErrorCode
+ORDER_NOT_FOUND: ErrorCode
+DELIVERY_EXCEEDS_ORDER: ErrorCode
+POLICY_INVALID: ErrorCode
+POLICY_NOT_FOUND: ErrorCode
+LOAN_NOT_FOUND: ErrorCode
+LOAN_WRONG_BANK: ErrorCode
+LOAN_ALREADY_DECIDED: ErrorCode
+BUNDLE_MALFORMED: ErrorCode
+BUNDLE_ANCHOR_MISMATCH: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")

@@ -30,7 +30,14 @@ TEST_CONSENSUS = {"propose_ms": 1000, "propose_delta_ms": 250, "empty_block_inte
 class LocalNet:
     """n validator processes on loopback, each with its own data directory."""
 
-    def __init__(self, root: Path, validators: int = 4, database_urls=None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        validators: int = 4,
+        database_urls=None,
+        app: str = "kv",
+        app_state=None,
+    ) -> None:
         self.nodes = create_network(
             root / "net",
             validators,
@@ -38,6 +45,8 @@ class LocalNet:
             accounts=4,
             database_urls=database_urls,
             consensus=TEST_CONSENSUS,
+            app=app,
+            app_state=app_state,
         )
         self.root = root / "net"
         self.processes: dict[int, subprocess.Popen] = {}

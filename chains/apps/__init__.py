@@ -1,0 +1,1 @@
+"""What the tax, industry and finance applications share: members, roles, records, rules."""
