@@ -99,9 +99,12 @@ def decode_record_head(raw: bytes) -> records_pb2.RecordHead:
     return head
 
 
-def encode_record_body(record: StoredRecord) -> bytes:
-    """The ``RecordBody`` bytes stored under the record's body key (fields in canonical order)."""
-    committed = record.get_committed()
+def encode_record_body(record: StoredRecord, committed: CommittedRecord | None = None) -> bytes:
+    """The ``RecordBody`` bytes stored under the record's body key (fields in canonical order).
+
+    ``committed``: the record's commitment when the caller has it already (saves committing twice).
+    """
+    committed = committed or record.get_committed()
     return records_pb2.RecordBody(
         seed=record.seed,
         fields=[
@@ -138,9 +141,9 @@ def require_record(state: StateReader, kind: str, record_id: str) -> StoredRecor
     return record
 
 
-def _store(state: StateOverlay, record: StoredRecord) -> StoredRecord:
+def _store(state: StateOverlay, record: StoredRecord, committed: CommittedRecord) -> StoredRecord:
     state.set(get_record_key(record.kind, record.id), encode_record_head(record))
-    state.set(get_record_body_key(record.kind, record.id), encode_record_body(record))
+    state.set(get_record_body_key(record.kind, record.id), encode_record_body(record, committed))
     return record
 
 
@@ -160,8 +163,9 @@ def create_record(
     if problem:
         raise ConsortiumError(ErrorCode.INVALID_FIELD_VALUE, problem)
     fields = dict(fields)
-    commitment = commit_record(fields, seed).commitment
-    return _store(state, StoredRecord(kind, record_id, fields, seed, commitment, 1, height))
+    committed = commit_record(fields, seed)
+    record = StoredRecord(kind, record_id, fields, seed, committed.commitment, 1, height)
+    return _store(state, record, committed)
 
 
 def update_record(
@@ -169,8 +173,9 @@ def update_record(
 ) -> StoredRecord:
     """Write the next version of ``record`` with ``changes`` applied (new fields may appear)."""
     fields = {**record.fields, **changes}
-    commitment = commit_record(fields, record.seed).commitment
+    committed = commit_record(fields, record.seed)
+    version = record.version + 1
     updated = StoredRecord(
-        record.kind, record.id, fields, record.seed, commitment, record.version + 1, height
+        record.kind, record.id, fields, record.seed, committed.commitment, version, height
     )
-    return _store(state, updated)
+    return _store(state, updated, committed)

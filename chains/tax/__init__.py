@@ -1,0 +1,1 @@
+"""The tax chain's application: filings, payments, e-invoices and clearance certificates."""
