@@ -1,0 +1,1 @@
+"""The finance chain's application: credit policies, loan applications and decisions."""

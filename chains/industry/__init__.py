@@ -1,0 +1,1 @@
+"""The industry chain's application: production reports, orders, deliveries, attestations."""
