@@ -32,11 +32,23 @@ FORBIDDEN = {
 RELAY_IO_MODULES = {"daemon.py", "relayer.py", "metrics.py"}
 
 
+# The chains' applications are deterministic state machines too (DESIGN §4);
+# only building a bundle from a node (chains/apps/bundle.py) talks to one.
+APPLICATION_DIRS = ("apps", "tax", "industry", "finance")
+APPLICATION_IO_MODULES = {"bundle.py"}
+
+
 def get_pure_modules() -> list[Path]:
     """Every Python file that must stay pure."""
     core = sorted((ROOT / "chains" / "core").rglob("*.py"))
     relay = sorted(p for p in (ROOT / "relay").rglob("*.py") if p.name not in RELAY_IO_MODULES)
-    return core + relay
+    apps = sorted(
+        p
+        for name in APPLICATION_DIRS
+        for p in (ROOT / "chains" / name).rglob("*.py")
+        if p.name not in APPLICATION_IO_MODULES
+    )
+    return core + relay + apps
 
 
 def get_imported_roots(path: Path) -> set[str]:

@@ -21,8 +21,9 @@ MAX_AMOUNT = 10**15
 """Amounts are integers in fen (0.01 yuan); ten trillion yuan is far above any real one."""
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_PERIOD_PATTERN = re.compile(r"(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?")
-_DATE_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+# [0-9], not \d: \d also matches other scripts' digits (e.g. "٢٠٢٥" would pass as a year).
+_PERIOD_PATTERN = re.compile(r"([0-9]{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?")
+_DATE_PATTERN = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 
 
 def compute_uscc_check_character(first17: str) -> str:

@@ -228,6 +228,12 @@ def set_organisation_status(
             ids.add(organisation_id)
         else:
             ids.discard(organisation_id)
+        if not ids:  # nobody could ever approve anything again, not even a reinstatement
+            raise ConsortiumError(
+                ErrorCode.INVALID_FIELD_VALUE,
+                f"{organisation_id!r} is the last active governing organisation; "
+                "it cannot be suspended",
+            )
         _set_governing_set(state, ids)
     return organisation
 

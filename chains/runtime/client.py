@@ -123,12 +123,15 @@ class NodeClient:
                     raise
             time.sleep(0.05)
 
-    def get_validator_set(self, height: int = 0) -> ValidatorSet:
-        """The validator set signing ``height``."""
-        response = self._call(
+    def get_validator_set_response(self, height: int = 0) -> node_pb2.GetValidatorSetResponse:
+        """The validator set signing ``height`` as served: its height and exact encoded bytes."""
+        return self._call(
             self.stub.GetValidatorSet, node_pb2.GetValidatorSetRequest(height=height)
         )
-        return decode_validator_set(response.validator_set)
+
+    def get_validator_set(self, height: int = 0) -> ValidatorSet:
+        """The validator set signing ``height``."""
+        return decode_validator_set(self.get_validator_set_response(height).validator_set)
 
     def query_state(self, key: bytes, height: int = 0) -> node_pb2.QueryStateResponse:
         """A state value at ``height`` (0: latest) with its proof."""
