@@ -1,4 +1,4 @@
-"""``make demo``: the building blocks, walked through on sample e-invoices, then a running chain.
+"""``make demo``: the building blocks on sample e-invoices, then the consortium running.
 
 This shows the real parts every chain stands on, each
 verified, and each tampered variant refused with its stable code:
@@ -12,9 +12,12 @@ verified, and each tampered variant refused with its stable code:
    commit certificate (one aggregate signature of more than 2/3 of the voting
    power) verified alone, and forged certificates and a double sign refused;
 5. one invoice disclosed field by field to a bank, proven against its commitment;
-6. a real chain: four validator processes (gRPC on loopback, SQLite each)
-   commit invoice states; every block's certificate and a state proof are
-   verified, and a replayed and a foreign transaction are refused.
+6. the consortium: the tax, industry and finance chains, four validator
+   processes each (gRPC on loopback, SQLite each), seeded with synthetic
+   enterprises; an e-invoice issued and reimbursed, a second reimbursement of
+   it from another account of the buyer refused (committed as a failing
+   result), and the invoice's bundle verified offline against the tax
+   chain's genesis validator set.
 
 Keys come from fixed seeds so that the walkthrough prints the same every
 time; real keys are made from the operating system's randomness.
@@ -22,9 +25,9 @@ time; real keys are made from the operating system's randomness.
 
 from __future__ import annotations
 
+import json
 import tempfile
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -33,6 +36,16 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from chains.apps.bundle import describe_bundle, fetch_record_bundle, verify_record_bundle
+from chains.consortium import (
+    FINANCE,
+    TAX,
+    Consortium,
+    create_consortium,
+    get_consortium_status,
+    start_consortium,
+    stop_consortium,
+)
 from chains.core.block import decode_block
 from chains.core.consensus.certificate import (
     CommitCertificate,
@@ -52,29 +65,45 @@ from chains.core.crypto.bls import (
 )
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.merkle import MerkleTree, verify_leaf_inclusion
-from chains.core.records import CommittedRecord, commit_record, disclose_fields, verify_disclosure
+from chains.core.records import (
+    CommittedRecord,
+    FieldValue,
+    commit_record,
+    disclose_fields,
+    encode_field_value,
+    verify_disclosure,
+)
 from chains.core.state_tree import StateTree, verify_state_proof
-from chains.core.transactions import compute_tx_id, decode_verified_transaction, sign_transaction
+from chains.core.transactions import decode_verified_transaction, sign_transaction
 from chains.core.types import ChainId, compute_sha256
 from chains.core.wire import decode_disclosure, disclosure_to_proto
-from chains.kv.app import get_kv_key, make_kv_set_tx
-from chains.runtime.client import (
-    NodeClient,
-    NodeError,
-    verify_certified_header,
-    verify_state_response,
+from chains.runtime.client import verify_transaction_response
+from chains.runtime.genesis import read_genesis
+from chains.seed import (
+    FINANCE_DESK,
+    ChainSender,
+    ChainSummary,
+    SeedPlan,
+    compute_seed_plan,
+    get_industry,
+    read_enterprise_key,
+    submit_seed_plan,
 )
-from chains.runtime.keys import read_account_key
-from chains.runtime.launcher import create_network, start_network, stop_network
 from chains.sim.scenario import generate_scenario
 from chains.sim.simulator import Simulator
-from consortium.v1 import chain_pb2
+from chains.tax.app import KIND_INVOICE, TX_ISSUE_INVOICE, TX_REIMBURSE_INVOICE
+from chains.tax.invoices import compute_tax_amount
+from consortium.v1 import chain_pb2, tax_pb2
 
 CHAIN = ChainId("tax-1")
 VALIDATORS = ("Shenzhen Tax Bureau", "Public Security Bureau", "Shenzhen Customs", "PBoC Branch")
 SIM_FAMILY = "twins4"
 SIM_SEED = 8
 """A run that decides 5 heights through a twin, partitions and lost messages (~1 s of BLS)."""
+DEMO_SEED = 2026
+DEMO_ENTERPRISES = 8
+DEMO_INVOICE = "26440399990000000001"
+"""The demo's own invoice number (the seed's numbers carry the seed, 2026, where this has 9999)."""
 
 INVOICES = (
     {
@@ -145,6 +174,10 @@ class Step:
     explanation: str
     table: Table
     checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Lines printed after the checks (what a verified bundle proves, say)."""
+    facts: Mapping[str, object] = field(default_factory=dict)
+    """What happened, for tests to assert on."""
 
 
 def _seed(label: str) -> bytes:
@@ -175,7 +208,8 @@ def _invoice_state(status: str, record: CommittedRecord) -> bytes:
 class Walkthrough:
     """Builds the steps of the demo; each method is one step and depends on the ones before."""
 
-    def __init__(self) -> None:
+    def __init__(self, say: Callable[[str], None] = lambda text: None) -> None:
+        self.say = say  # progress of the slow steps, shown while they run
         self.bls = get_bls("fast")
         self.records = [commit_record(inv, _seed(f"record/{inv['number']}")) for inv in INVOICES]
 
@@ -458,19 +492,15 @@ class Walkthrough:
         crashes = f", {len(scenario.crashes)} crash(es)" if scenario.crashes else ""
         return Step(
             "4. The tax chain's validators decide a block, and its certificate verifies alone",
-            "Consensus is Tendermint. In each round one validator [bold]proposes[/] a block, "
-            "every validator [bold]prevotes[/] and then [bold]precommits[/]; a round that "
-            "fails (a partition, lost votes) simply gives way to the next. A block is final "
-            "once validators holding more than 2/3 of the voting power precommitted it in one "
-            "round. Those precommits all sign the same canonical vote bytes (domain tag, chain "
-            "id, height, round, block hash), so they aggregate into [bold]one BLS signature "
-            "plus a signer bitmap[/]: a commit certificate that anyone holding the validator "
-            "set checks alone.\n"
-            f"Here the deterministic consensus simulator runs the four validators of step 1, "
-            f"with their keys and real BLS, on chain {header.chain_id} ({SIM_FAMILY}, seed "
-            f"{SIM_SEED}). {twin_name}'s key is run by two nodes, a Byzantine twin; "
-            f"{len(scenario.partitions)} network partitions{drop}{crashes} until the network "
-            f"heals at {scenario.gst_ms / 1000:.1f} s of simulated time. "
+            "Consensus is Tendermint: a validator [bold]proposes[/] a block, all "
+            "[bold]prevote[/] and then [bold]precommit[/]; a failed round gives way to the "
+            "next. Precommits of more than 2/3 of the voting power make a block final, and "
+            "they aggregate into [bold]one BLS signature plus a signer bitmap[/]: a commit "
+            "certificate that anyone holding the validator set checks alone.\n"
+            f"The consensus simulator runs step 1's validators with real BLS on "
+            f"{header.chain_id} ({SIM_FAMILY}, seed {SIM_SEED}): {twin_name}'s key is run by "
+            f"two nodes, a Byzantine twin; {len(scenario.partitions)} network partitions"
+            f"{drop}{crashes} until the network heals at {scenario.gst_ms / 1000:.1f} s. "
             f"{result.heights} heights decided, {result.messages} messages sent.",
             table,
             checks,
@@ -523,109 +553,178 @@ class Walkthrough:
             checks,
         )
 
-    def running_chain(self) -> Step:
-        """Step 6: four validator processes run a chain; its blocks' certificates verify."""
+    def consortium(self) -> Step:
+        """Step 6: the three chains, seeded; an invoice reimbursed exactly once, proven offline."""
         with tempfile.TemporaryDirectory(prefix="consortium-demo-") as tmp:
-            net_dir = Path(tmp) / "net"
-            nodes = create_network(net_dir, len(VALIDATORS), "demo-kv-1", accounts=1)
+            root = Path(tmp) / "consortium"
+            self.say("creating keys and genesis of the tax, industry and finance chains")
+            create_consortium(root)
             try:
-                start_network(net_dir)
-                return self._use_running_chain(net_dir, nodes)
+                self.say("starting 12 validator processes (4 per chain, SQLite each)")
+                consortium = start_consortium(root)
+                plan = compute_seed_plan(DEMO_SEED, DEMO_ENTERPRISES, consortium.get_public_keys())
+                self.say(
+                    f"seeding {len(plan.enterprises)} enterprises: {len(plan.txs)} transactions "
+                    "in 6 waves"
+                )
+                summaries = submit_seed_plan(consortium, plan)
+                self.say("issuing and reimbursing an e-invoice, fetching its bundle")
+                return self._use_consortium(consortium, plan, summaries)
             finally:
-                stop_network(net_dir)
+                stop_consortium(root)
 
-    def _use_running_chain(self, net_dir: Path, nodes: list) -> Step:
-        account = read_account_key(net_dir / "accounts" / "account-0.json")
-        chain_id = ChainId("demo-kv-1")
-        txs = [
-            make_kv_set_tx(
-                account.key_pair,
-                chain_id,
-                index + 1,
-                f"invoice/{invoice['number']}".encode(),
-                _invoice_state("issued", record),
-            )
-            for index, (invoice, record) in enumerate(zip(INVOICES, self.records, strict=True))
-        ]
-        txs_values = [_invoice_state("issued", record) for record in self.records]
+    def _use_consortium(
+        self, consortium: Consortium, plan: SeedPlan, summaries: list[ChainSummary]
+    ) -> Step:
+        root = consortium.root
+        tax = consortium.get_chain(TAX)
+        seller, buyer = [e for e in plan.enterprises if not e.is_genesis_member][:2]
+        seller_key = read_enterprise_key(root, seller.uscc).key_pair
+        buyer_key = read_enterprise_key(root, buyer.uscc).key_pair
+        desk_key = read_enterprise_key(root, buyer.uscc, FINANCE_DESK).key_pair
+        product = get_industry(seller.industry).products[0]
+        amount = 128_000_000
+        tax_genesis = read_genesis(tax.genesis_path).validators
+        finance_genesis = read_genesis(consortium.get_chain(FINANCE).genesis_path).validators
         checks: list[Check] = []
-        with NodeClient(nodes[0].address) as first, NodeClient(nodes[2].address) as other:
-            first.submit(txs[:2])
-            other.submit(txs[2:])
-            committed = [first.wait_for_transaction(compute_tx_id(raw)) for raw in txs]
-            top = max(response.height for response in committed) + 1
-            while first.get_chain_info().height < top:
-                time.sleep(0.05)
-            validators = first.get_validator_set(1)
-            table = _table("height", "block hash", "txs", "round", "signers", "certificate")
-            for height in range(1, top + 1):
-                block = first.get_block(height)
-                header, certificate, verdict = verify_certified_header(
-                    validators, chain_pb2.Block.FromString(block.block).header, block.certificate
-                )
-                signers = get_signer_indices(certificate.signer_bitmap)
-                table.add_row(
-                    str(height),
-                    _short(header.hash),
-                    str(header.tx_count),
-                    str(certificate.round),
-                    str(len(signers)),
-                    "verified" if verdict.ok else verdict.code.name,
-                )
-                checks.append(Check(f"block {height}: its certificate verifies alone", verdict))
-            same = _all(
-                _same(first.get_block(h).block, other.get_block(h).block) for h in range(1, top + 1)
-            )
-            checks.append(Check("two validators hold the same bytes at every height", same))
-            key = get_kv_key(f"invoice/{INVOICES[0]['number']}".encode())
-            answer = other.query_state(key, top)
-            proven = verify_state_response(validators, key, answer)
-            checks.append(
-                Check(
-                    "invoice #0 is 'issued', proven in a certified header's state root",
-                    _all([proven.verdict, _same(proven.value or b"", txs_values[0])]),
-                )
-            )
-            answer.value = _invoice_state("reimbursed", self.records[0])
-            checks.append(
-                Check(
-                    "the same answer claiming 'reimbursed'",
-                    verify_state_response(validators, key, answer).verdict,
-                    ErrorCode.STATE_VALUE_MISMATCH,
-                )
+        with ChainSender(tax.chain_id, tax.addresses) as sender:
+            issued = sender.send(
+                seller_key,
+                TX_ISSUE_INVOICE,
+                tax_pb2.IssueInvoice(
+                    invoice_number=DEMO_INVOICE,
+                    buyer=buyer.uscc,
+                    amount=amount,
+                    tax_amount=compute_tax_amount(amount, seller.vat_rate_bp),
+                    tax_rate_bp=seller.vat_rate_bp,
+                    issued_on="2026-11-20",
+                    description=f"{product.name}, order SO-2026-0042",
+                    record_seed=_seed(f"invoice/{DEMO_INVOICE}"),
+                ),
             )
             checks.append(
                 Check(
-                    "a committed transaction sent again",
-                    _submit_verdict(other, txs[0]),
-                    ErrorCode.DUPLICATE_TX,
+                    f"{seller.name} issues e-invoice {DEMO_INVOICE} ({_yuan(amount)} + VAT "
+                    f"{seller.vat_rate_bp / 100:g} %) to {buyer.name}: committed at height "
+                    f"{issued.height}",
+                    _result_verdict(issued),
                 )
             )
-            foreign = make_kv_set_tx(account.key_pair, ChainId("tax-1"), 99, key, b"x")
+            first = sender.send(
+                buyer_key,
+                TX_REIMBURSE_INVOICE,
+                tax_pb2.ReimburseInvoice(
+                    invoice_number=DEMO_INVOICE, reimbursement_ref="EXP-2026-0417"
+                ),
+            )
             checks.append(
                 Check(
-                    "a transaction signed for another chain",
-                    _submit_verdict(first, foreign),
-                    ErrorCode.WRONG_CHAIN_ID,
+                    f"the buyer reimburses it (primary account, claim EXP-2026-0417): committed at "
+                    f"height {first.height}, result OK",
+                    _result_verdict(first),
                 )
+            )
+            second = sender.send(
+                desk_key,
+                TX_REIMBURSE_INVOICE,
+                tax_pb2.ReimburseInvoice(
+                    invoice_number=DEMO_INVOICE, reimbursement_ref="EXP-2026-0503"
+                ),
+            )
+            checks.append(
+                Check(
+                    f"a second reimbursement of the same invoice from the buyer's {FINANCE_DESK} "
+                    f"account (claim EXP-2026-0503): committed at height {second.height} as a "
+                    "failing result",
+                    _result_verdict(second),
+                    ErrorCode.INVOICE_ALREADY_REIMBURSED,
+                )
+            )
+            checks.append(
+                Check(
+                    f"that failing transaction is in block {second.height}: inclusion proof and "
+                    "certificate, against the tax chain's genesis validators",
+                    verify_transaction_response(tax_genesis, second),
+                )
+            )
+            bundle = fetch_record_bundle(sender.clients[1], KIND_INVOICE, DEMO_INVOICE)
+        report = verify_record_bundle(json.loads(json.dumps(bundle)), tax_genesis)
+        checks.append(
+            Check(
+                f"the invoice's bundle ({len(json.dumps(bundle)):,} bytes of JSON) verifies "
+                "offline, with the tax chain's genesis validator set as the trust anchor",
+                report.verdict,
+            )
+        )
+        forged = _forge_bundle_field(bundle, "status", "issued")
+        checks.append(
+            Check(
+                "the same bundle claiming the invoice is still 'issued'",
+                verify_record_bundle(forged, tax_genesis).verdict,
+                ErrorCode.RECORD_COMMITMENT_MISMATCH,
+            )
+        )
+        checks.append(
+            Check(
+                "the bundle checked against the finance chain's validators instead",
+                verify_record_bundle(bundle, finance_genesis).verdict,
+                ErrorCode.BUNDLE_ANCHOR_MISMATCH,
+            )
+        )
+        statuses = get_consortium_status(root)
+        table = _table("chain", "validators", "height", "seed txs", "records created by the seed")
+        for status, summary in zip(statuses, summaries, strict=True):
+            records = ", ".join(f"{count} {kind}" for kind, count in summary.records.items())
+            table.add_row(
+                status.chain_id,
+                f"{status.nodes_up} of {len(status.nodes)} up",
+                str(status.height),
+                str(summary.txs),
+                records,
             )
         return Step(
-            "6. A running chain: four validator processes",
-            "Four validator processes (one per member, each with its own SQLite database) talk "
-            "gRPC on loopback. Invoice states are sent to two of them; every block comes "
-            "with a commit certificate that anyone can check against the validator set.",
+            "6. The consortium: three chains, an e-invoice reimbursed exactly once",
+            "Twelve validator processes (four per chain, each with its own SQLite database) run "
+            "the tax, industry and finance chains on loopback. A deterministic seed filled them "
+            f"with {len(plan.enterprises)} Shenzhen enterprises: registrations, tax filings and "
+            "payments, e-invoices through their lifecycle, production reports and orders, credit "
+            "policies and loan applications. Then one enterprise invoices another, whose two "
+            "accounts both try to reimburse the invoice: the chain lets exactly one succeed, "
+            "and records the other with its refusal. Finally the invoice is exported as a bundle "
+            "that anyone can check with no node at all.",
             table,
             checks,
+            notes=[
+                "What the invoice's bundle proves, checked offline:",
+                *(f"  {line}" for line in describe_bundle(report)),
+            ],
+            facts={
+                "seller": seller.uscc,
+                "buyer": buyer.uscc,
+                "invoice": DEMO_INVOICE,
+                "results": [ErrorCode(r.code) for r in (issued, first, second)],
+                "heights": {status.chain_id: status.height for status in statuses},
+                "nodes_up": {status.chain_id: status.nodes_up for status in statuses},
+                "bundle": report,
+                "seed_txs": len(plan.txs),
+            },
         )
 
 
-def _submit_verdict(client: NodeClient, raw: bytes) -> Verdict:
-    """What a node answers to one transaction: accepted, or its refusal."""
-    try:
-        result = client.submit([raw])[0]
-    except NodeError as error:
-        return error.to_verdict()
-    return ACCEPTED if result.code == 0 else refuse(ErrorCode(result.code), result.message)
+def _result_verdict(response) -> Verdict:
+    """A committed transaction's result as a verdict (its code, or acceptance)."""
+    if response.code == 0:
+        return ACCEPTED
+    return refuse(ErrorCode(response.code), response.message)
+
+
+def _forge_bundle_field(bundle: dict, name: str, value: FieldValue) -> dict:
+    """A copy of ``bundle`` whose disclosed field ``name`` says ``value``."""
+    forged = json.loads(json.dumps(bundle))
+    for item in forged["fields"]["disclosed"]:
+        if item["name"] == name:
+            item["value"] = encode_field_value(value).hex()
+    return forged
 
 
 def _all(verdicts: Iterable[Verdict]) -> Verdict:
@@ -640,18 +739,24 @@ def _same(a: bytes, b: bytes) -> Verdict:
     return ACCEPTED if a == b else refuse(ErrorCode.RECORD_COMMITMENT_MISMATCH, "differs")
 
 
-def get_steps() -> list[Step]:
-    """Build every step of the walkthrough, in order."""
-    walk = Walkthrough()
+def iter_steps(say: Callable[[str], None] = lambda text: None) -> Iterator[Step]:
+    """Build the steps of the walkthrough one after the other (``say`` hears progress)."""
+    walk = Walkthrough(say)
     builders: list[Callable[[], Step]] = [
         walk.validators,
         walk.invoices_in_a_block,
         walk.invoice_state,
         walk.decided_blocks,
         walk.disclosure,
-        walk.running_chain,
+        walk.consortium,
     ]
-    return [build() for build in builders]
+    for build in builders:
+        yield build()
+
+
+def get_steps() -> list[Step]:
+    """Build every step of the walkthrough, in order."""
+    return list(iter_steps())
 
 
 def render_check(check: Check) -> str:
@@ -665,23 +770,27 @@ def render_check(check: Check) -> str:
 
 
 def run_demo(console: Console | None = None, steps: list[Step] | None = None) -> bool:
-    """Print the walkthrough (``steps``, or all of them, built now); True when every check
-    came out as expected."""
+    """Print the walkthrough (``steps``, or all of them, each printed as soon as it is built);
+    True when every check came out as expected."""
     console = console or Console()
     console.print(
         Panel.fit(
-            "[bold]Tax–Industry–Finance Consortium[/]: the building blocks on sample e-invoices",
+            "[bold]Tax–Industry–Finance Consortium[/]: the building blocks on sample "
+            "e-invoices, then the three chains running",
             border_style="blue",
         )
     )
     all_ok = True
-    for step in steps if steps is not None else get_steps():
+    say = lambda text: console.print(f"[dim]… {text}[/]")  # noqa: E731
+    for step in steps if steps is not None else iter_steps(say):
         console.rule(f"[bold]{step.title}")
         console.print(step.explanation)
         console.print(step.table)
         for check in step.checks:
             console.print(render_check(check))
             all_ok &= check.as_expected
+        for note in step.notes:
+            console.print(note, highlight=False, markup=False)
     console.rule()
     if all_ok:
         console.print("[bold green]Every proof verified, and every forgery was refused.[/]")

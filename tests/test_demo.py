@@ -1,4 +1,5 @@
-"""``make demo`` walks through every building block, and every check comes out as expected."""
+"""``make demo`` walks through every building block, then runs the consortium: every check comes
+out as expected, and the e-invoice is reimbursed exactly once."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from chains.apps.bundle import BundleReport
 from chains.cli import app
 from chains.core.errors import ErrorCode, refuse
-from chains.demo import Check, get_steps, render_check, run_demo
+from chains.demo import DEMO_INVOICE, Check, get_steps, render_check, run_demo
 
 
 @pytest.fixture(scope="module")
 def steps():
-    """The walkthrough, built once: its last step runs a 4-process chain."""
+    """The walkthrough, built once: its last step runs the three chains (12 processes)."""
     return get_steps()
 
 
@@ -62,11 +64,58 @@ def test_the_walkthrough_prints_each_part_readably(steps) -> None:
         "DOUBLE_SIGN_REFUSED",
         "RECORD_COMMITMENT_MISMATCH",
         "· hidden ·",
-        "four validator processes",
         "WRONG_CHAIN_ID",
+        "Twelve validator processes",
+        "tax-1",
+        "industry-1",
+        "finance-1",
+        "INVOICE_ALREADY_REIMBURSED",
+        "BUNDLE_ANCHOR_MISMATCH",
+        f"authentic: invoice {DEMO_INVOICE} is committed on chain tax-1",
+        "the trusted genesis set",
     ):
         assert words in text
     assert "UNEXPECTED" not in text
+
+
+def test_the_consortium_reimburses_the_invoice_exactly_once_and_proves_it_offline(
+    steps,
+) -> None:
+    step = steps[5]
+    assert "three chains" in step.title
+    facts = step.facts
+    # Issued, reimbursed once; the second reimbursement is committed as a failing result.
+    assert facts["results"] == [
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.INVOICE_ALREADY_REIMBURSED,
+    ]
+    assert [check.expect for check in step.checks] == [
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.INVOICE_ALREADY_REIMBURSED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.RECORD_COMMITMENT_MISMATCH,
+        ErrorCode.BUNDLE_ANCHOR_MISMATCH,
+    ]
+    for check in step.checks:
+        assert check.verdict.code is check.expect, (check.what, check.verdict)
+    # The bundle verified against the tax chain's genesis set says who reimbursed it.
+    report: BundleReport = facts["bundle"]
+    assert report.ok and report.anchored and report.chain_id == "tax-1"
+    assert report.record_id == DEMO_INVOICE == facts["invoice"]
+    assert report.fields["status"] == "reimbursed"
+    assert report.fields["reimbursed_by"] == facts["buyer"] == report.fields["holder"]
+    assert report.fields["seller"] == facts["seller"]
+    assert report.fields["reimbursement_ref"] == "EXP-2026-0417"  # the first claim, not the second
+    assert 3 * report.signed_power > 2 * report.total_power
+    # All three chains ran with four validators each and committed the seed.
+    assert facts["nodes_up"] == {"tax-1": 4, "industry-1": 4, "finance-1": 4}
+    assert all(height > 1 for height in facts["heights"].values())
+    assert facts["heights"]["tax-1"] >= report.height
+    assert step.table.row_count == 3
+    assert facts["seed_txs"] > 300
 
 
 def test_an_unexpected_outcome_is_shown_and_fails_the_demo() -> None:
@@ -79,3 +128,5 @@ def test_consortium_demo_command_exits_zero() -> None:
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "Every proof verified" in result.output
+    assert "INVOICE_ALREADY_REIMBURSED" in result.output
+    assert "UNEXPECTED" not in result.output

@@ -1,0 +1,1 @@
+"""Tests of the three-chain consortium on one machine and its synthetic data."""
