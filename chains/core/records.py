@@ -41,7 +41,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
-from chains.core.merkle import MerkleTree, compute_leaf_hash, verify_inclusion
+from chains.core.merkle import (
+    MerkleTree,
+    compute_leaf_hash,
+    compute_root_from_leaf_hashes,
+    verify_inclusion,
+)
 from chains.core.types import HASH_LEN, Hash32
 
 FieldValue = str | int | bool | bytes
@@ -214,10 +219,11 @@ def compute_field_salt(seed: bytes, name: str) -> bytes:
 
 def _get_canonical_fields(
     fields: Mapping[str, FieldValue] | Iterable[tuple[str, FieldValue]],
-) -> list[tuple[bytes, str, FieldValue]]:
-    """(encoded name, name, value) sorted canonically; refuses duplicates and empty records."""
+) -> list[tuple[bytes, str, FieldValue, bytes]]:
+    """(encoded name, name, value, encoded value) sorted canonically; refuses duplicates and
+    empty records."""
     items = fields.items() if isinstance(fields, Mapping) else fields
-    seen: dict[bytes, tuple[str, FieldValue]] = {}
+    seen: dict[bytes, tuple[str, FieldValue, bytes]] = {}
     try:
         pairs = list(items)
     except TypeError:
@@ -231,8 +237,8 @@ def _get_canonical_fields(
             raise ConsortiumError(
                 ErrorCode.RECORD_DUPLICATE_FIELD, f"field {name!r} appears more than once"
             )
-        encode_field_value(value)  # refuse unsupported values before committing
-        seen[encoded] = (name, value)
+        # Encoding refuses unsupported values before anything is committed.
+        seen[encoded] = (name, value, encode_field_value(value))
     if not seen:
         raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "a record needs at least one field")
     return [(encoded, *seen[encoded]) for encoded in sorted(seen)]
@@ -241,17 +247,34 @@ def _get_canonical_fields(
 def commit_record(
     fields: Mapping[str, FieldValue] | Iterable[tuple[str, FieldValue]], seed: bytes
 ) -> CommittedRecord:
-    """Commit to ``fields`` (a mapping, or (name, value) pairs) with salts from ``seed``."""
+    """Commit to ``fields`` (a mapping, or (name, value) pairs) with salts from ``seed``.
+
+    Equal to salting and hashing each field with :func:`compute_field_salt` and
+    :func:`compute_field_leaf_hash`, with every name and value encoded once:
+    records are committed on every node for every transaction that writes one.
+    """
     canonical = _get_canonical_fields(fields)
-    names = tuple(name for _, name, _ in canonical)
-    values = tuple(value for _, _, value in canonical)
-    salts = tuple(compute_field_salt(seed, name) for name in names)
-    leaf_hashes = tuple(
-        compute_field_leaf_hash(name, value, salt)
-        for name, value, salt in zip(names, values, salts, strict=True)
+    compute_field_salt(seed, canonical[0][1])  # refuses a short seed
+    salts = []
+    leaf_hashes = []
+    for encoded_name, _, _, encoded_value in canonical:
+        salt = hmac.digest(seed, SALT_DOMAIN + encoded_name, "sha256")
+        leaf = (
+            LEAF_DOMAIN
+            + _length_prefixed(salt)
+            + _length_prefixed(encoded_name)
+            + encoded_value
+        )
+        salts.append(salt)
+        leaf_hashes.append(compute_leaf_hash(leaf))
+    commitment = compute_root_from_leaf_hashes(leaf_hashes)
+    return CommittedRecord(
+        commitment,
+        tuple(name for _, name, _, _ in canonical),
+        tuple(value for _, _, value, _ in canonical),
+        tuple(salts),
+        tuple(leaf_hashes),
     )
-    commitment = MerkleTree(leaf_hashes).get_root()
-    return CommittedRecord(commitment, names, values, salts, leaf_hashes)
 
 
 def compute_record_commitment(
