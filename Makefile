@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: walk through the building blocks on sample e-invoices (embedded default)
+## demo: the building blocks, then the three chains with seeded data (embedded default)
 demo: $(STAMP)
 	$(BIN)/consortium demo
 
@@ -32,7 +32,7 @@ proto: $(STAMP)
 
 ## bench: run every benchmark (figures, never pass/fail)
 bench: $(STAMP)
-	for name in bls merkle state consensus chain; do $(BIN)/python -m bench $$name; done
+	for name in bls merkle state consensus chain invoices; do $(BIN)/python -m bench $$name; done
 
 ## sim: search more consensus scenarios than CI does (make sim SEEDS=5000)
 SEEDS ?= 2000

@@ -23,6 +23,15 @@ EXPECTED_KEYS = {
         for n in (4, 16, 64, 100)
     },
     "chain": {"tx_per_s", "latency_p50_ms", "latency_p99_ms", "validators", "rss_mb_max"},
+    "invoices": {
+        "issue_per_s",
+        "verify_bundle_ms",
+        "proof_ms_p50_1e6",
+        "proof_ms_p99_1e6",
+        "rss_mb_1e6",
+        "build_1e6_s",
+        "invoices",
+    },
     "state": {
         "updates_per_s_1e5",
         "proofs_per_s_1e5",
@@ -48,6 +57,18 @@ def test_benchmark_prints_one_json_object_last(name: str) -> None:
     assert EXPECTED_KEYS[name] <= set(figures)
     for key in EXPECTED_KEYS[name]:
         assert isinstance(figures[key], int | float) and figures[key] > 0, (key, figures[key])
+    if name == "invoices":
+        _assert_invoice_figures_consistent(figures)
+
+
+def _assert_invoice_figures_consistent(figures: dict) -> None:
+    # Shape, not speed: the quick run built its store, and every issuance it offered landed.
+    assert figures["quick"] is True and figures["invoices"] == 20_000
+    assert figures["store_height"] == 1 + 20_000 // figures["block_txs"]  # registrations first
+    assert figures["issued_committed"] == figures["issued_submitted"] > 0
+    assert figures["results_checked"] > 0 and figures["results_failed"] == 0
+    assert figures["proof_ms_p50_1e6"] <= figures["proof_ms_p99_1e6"]
+    assert figures["node_height_after"] >= figures["store_height"]
 
 
 def test_unknown_benchmark_is_refused() -> None:
