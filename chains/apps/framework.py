@@ -13,6 +13,8 @@ the table into the node's :class:`chains.core.app.Application`:
 
 Handlers raise :class:`ConsortiumError` for a business-rule refusal; the
 executor turns it into a failing result and drops the transaction's writes.
+Handlers never modify the decoded payload: it is kept for the transaction's
+next check.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class TxCall:
         """The height of the block the transaction executes in."""
         return self.context.height
 
+
+DECODED_CACHE_ENTRIES = 50_000
+"""Checked payloads kept (a few blocks' worth); only well-formed ones are kept."""
 
 Handler = Callable[[TxCall], TxResult | None]
 """Executes one transaction; None means success. Raises ConsortiumError to refuse."""
@@ -90,6 +95,11 @@ class ConsortiumApplication:
 
     name: str
     rules: Mapping[str, TxRule] = field(default_factory=dict)
+    _decoded: dict[bytes, tuple[TxRule, Message]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Checked payloads by transaction id: a node checks each transaction in its mempool
+    and again when a block holds it; the same bytes always decode the same way."""
 
     @classmethod
     def from_rules(cls, name: str, rules: Iterable[TxRule]) -> ConsortiumApplication:
@@ -106,6 +116,15 @@ class ConsortiumApplication:
         return sorted(self.rules)
 
     def _decode(self, tx: VerifiedTransaction) -> tuple[TxRule, Message]:
+        decoded = self._decoded.get(tx.tx_id)
+        if decoded is None:
+            decoded = self._decode_and_check(tx)
+            if len(self._decoded) >= DECODED_CACHE_ENTRIES:
+                self._decoded.clear()
+            self._decoded[tx.tx_id] = decoded
+        return decoded
+
+    def _decode_and_check(self, tx: VerifiedTransaction) -> tuple[TxRule, Message]:
         rule = self.rules.get(tx.body.type)
         if rule is None:
             raise ConsortiumError(

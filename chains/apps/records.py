@@ -105,11 +105,12 @@ def encode_record_body(record: StoredRecord, committed: CommittedRecord | None =
     ``committed``: the record's commitment when the caller has it already (saves committing twice).
     """
     committed = committed or record.get_committed()
+    encoded = committed.encoded_values or tuple(map(encode_field_value, committed.values))
     return records_pb2.RecordBody(
         seed=record.seed,
         fields=[
-            records_pb2.RecordField(name=name, value=encode_field_value(value))
-            for name, value in zip(committed.names, committed.values, strict=True)
+            records_pb2.RecordField(name=name, value=value)
+            for name, value in zip(committed.names, encoded, strict=True)
         ],
     ).SerializeToString()
 
