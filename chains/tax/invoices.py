@@ -527,12 +527,17 @@ def execute_transfer_invoice(call: TxCall) -> None:
     )
 
 
-def check_lock_invoice(payload: tax_pb2.LockInvoice) -> str:
-    """Why a ``LockInvoice`` payload is unusable, or ""."""
+def _check_claim(payload: tax_pb2.LockInvoice | tax_pb2.ReimburseInvoice) -> str:
+    """Why a ``LockInvoice`` or ``ReimburseInvoice`` payload is unusable, or "": both name
+    an invoice and, optionally, the reimbursement claim."""
     return get_first_error(
         get_id_error(payload.invoice_number, "invoice_number"),
         get_text_error(payload.reimbursement_ref, "reimbursement_ref", required=False),
     )
+
+
+check_lock_invoice = _check_claim
+"""Why a ``LockInvoice`` payload is unusable, or "" (see :func:`_check_claim`)."""
 
 
 def execute_lock_invoice(call: TxCall) -> None:
@@ -552,12 +557,8 @@ def execute_lock_invoice(call: TxCall) -> None:
     )
 
 
-def check_reimburse_invoice(payload: tax_pb2.ReimburseInvoice) -> str:
-    """Why a ``ReimburseInvoice`` payload is unusable, or ""."""
-    return get_first_error(
-        get_id_error(payload.invoice_number, "invoice_number"),
-        get_text_error(payload.reimbursement_ref, "reimbursement_ref", required=False),
-    )
+check_reimburse_invoice = _check_claim
+"""Why a ``ReimburseInvoice`` payload is unusable, or "" (see :func:`_check_claim`)."""
 
 
 def execute_reimburse_invoice(call: TxCall) -> None:

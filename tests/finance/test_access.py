@@ -1,12 +1,15 @@
 """Who may send each finance transaction, and what is refused before any business rule:
-roles, suspended and unknown senders, malformed payloads, replays, other chains."""
+roles, suspended and unknown senders, malformed payloads, replays, other chains.
+
+The checks are shared with the other chains (:mod:`tests.apps.access_suite`); this
+module describes the finance chain once as :data:`WORLD`."""
 
 from __future__ import annotations
 
 import pytest
 
 from chains.apps.membership import TX_REGISTER_ENTERPRISE
-from chains.core.errors import ConsortiumError, ErrorCode
+from chains.core.errors import ErrorCode
 from chains.finance.app import (
     FINANCE_APPLICATION,
     TX_APPLY_FOR_LOAN,
@@ -14,6 +17,8 @@ from chains.finance.app import (
     TX_REGISTER_POLICY,
 )
 from consortium.v1 import membership_pb2
+from tests.apps import access_suite as suite
+from tests.apps.access_suite import GARBAGE_PAYLOADS, ChainWorld
 from tests.apps.harness import AppHarness, assert_refused, make_key
 from tests.finance.world import (
     ALLOWED_ROLE,
@@ -27,15 +32,7 @@ from tests.finance.world import (
     make_application,
     make_harness,
 )
-from tests.industry.support import (
-    ALL_ROLES,
-    assert_only_nonce_changed,
-    get_changed_keys,
-    make_uscc,
-    suspend,
-)
-
-TX_TYPES = sorted(ALLOWED_ROLE)
+from tests.industry.support import make_uscc
 
 
 def prepare(harness: AppHarness, tx_type: str) -> None:
@@ -44,109 +41,59 @@ def prepare(harness: AppHarness, tx_type: str) -> None:
         assert harness.run(KEY_A, TX_APPLY_FOR_LOAN, make_application()).ok
 
 
+WORLD = ChainWorld(
+    application=FINANCE_APPLICATION,
+    allowed_role=ALLOWED_ROLE,
+    keys=KEYS,
+    org_ids=ORG_IDS,
+    valid_payloads=VALID_PAYLOADS,
+    make_harness=make_harness,
+    prepare=prepare,
+    governors=GOVERNORS,
+    governance_sender=KEY_BANK_B,
+    foreign_chain_id="industry-test-1",
+)
+TX_TYPES = WORLD.tx_types
+
+
 def test_the_application_has_exactly_the_finance_and_membership_types() -> None:
-    assert FINANCE_APPLICATION.get_tx_types() == sorted(
-        [*ALLOWED_ROLE, "member.account.add", "member.enterprise.register", "member.govern"]
-    )
+    suite.check_application_types(WORLD)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_the_allowed_role_succeeds(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    before = harness.snapshot()
-    result = harness.run(KEYS[ALLOWED_ROLE[tx_type]], tx_type, VALID_PAYLOADS[tx_type]())
-    assert result.ok, result.message
-    assert len(get_changed_keys(before, harness.snapshot())) > 1
+    suite.check_allowed_role_succeeds(WORLD, tx_type)
 
 
-@pytest.mark.parametrize(
-    ("tx_type", "role"),
-    [(tx, role) for tx in TX_TYPES for role in ALL_ROLES if role != ALLOWED_ROLE[tx]],
-)
+@pytest.mark.parametrize(("tx_type", "role"), WORLD.get_forbidden())
 def test_every_other_role_is_refused_and_nothing_changes(tx_type: str, role: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    raw = harness.make_tx(KEYS[role], tx_type, payload)
-    assert_refused(harness.admit(raw), ErrorCode.ROLE_NOT_ALLOWED)
-    assert harness.snapshot() == before
-    # A faulty proposer may include it anyway: execution refuses it too.
-    assert_refused(harness.execute(KEYS[role], tx_type, payload), ErrorCode.ROLE_NOT_ALLOWED)
-    assert_only_nonce_changed(before, harness.snapshot(), KEYS[role])
+    suite.check_other_role_refused(WORLD, tx_type, role)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_suspended_organisation_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    role = ALLOWED_ROLE[tx_type]
-    suspend(harness, ORG_IDS[role], GOVERNORS, KEY_BANK_B)
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    assert_refused(harness.run(KEYS[role], tx_type, payload), ErrorCode.MEMBER_SUSPENDED)
-    assert harness.snapshot() == before
-    assert_refused(harness.execute(KEYS[role], tx_type, payload), ErrorCode.MEMBER_SUSPENDED)
-    assert_only_nonce_changed(before, harness.snapshot(), KEYS[role])
+    suite.check_suspended_organisation_refused(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_an_unknown_key_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    stranger = make_key("stranger")
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    assert_refused(harness.run(stranger, tx_type, payload), ErrorCode.UNKNOWN_ACCOUNT)
-    assert harness.snapshot() == before
-    assert_refused(harness.execute(stranger, tx_type, payload), ErrorCode.UNKNOWN_ACCOUNT)
-    assert_only_nonce_changed(before, harness.snapshot(), stranger)
+    suite.check_unknown_key_refused(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
-@pytest.mark.parametrize("garbage", [b"\x0a\xff", b"\xff\xff\xff", b"\x08"])
+@pytest.mark.parametrize("garbage", GARBAGE_PAYLOADS)
 def test_an_undecodable_payload_is_malformed(tx_type: str, garbage: bytes) -> None:
-    harness = make_harness()
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    before = harness.snapshot()
-    assert_refused(harness.admit(harness.make_tx(key, tx_type, garbage)), ErrorCode.MALFORMED_INPUT)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.execute(key, tx_type, garbage)
-    assert raised.value.code == ErrorCode.INVALID_BLOCK
-    assert "MALFORMED_INPUT" in raised.value.message
-    assert harness.snapshot() == before
+    suite.check_undecodable_payload_malformed(WORLD, tx_type, garbage)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_replayed_transaction_is_stale(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    raw = harness.make_tx(key, tx_type, VALID_PAYLOADS[tx_type]())
-    assert harness.admit(raw).ok
-    assert harness.run_block([raw])[0].ok
-    before = harness.snapshot()
-    assert_refused(harness.admit(raw), ErrorCode.STALE_NONCE)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.run_block([raw])
-    assert raised.value.code == ErrorCode.INVALID_BLOCK
-    assert "STALE_NONCE" in raised.value.message
-    assert harness.snapshot() == before
+    suite.check_replay_stale(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_transaction_for_another_chain_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    raw = harness.make_tx(key, tx_type, VALID_PAYLOADS[tx_type](), chain_id="industry-test-1")
-    before = harness.snapshot()
-    assert_refused(harness.admit(raw), ErrorCode.WRONG_CHAIN_ID)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.run_block([raw])
-    assert raised.value.code == ErrorCode.WRONG_CHAIN_ID
-    assert harness.snapshot() == before
+    suite.check_foreign_chain_refused(WORLD, tx_type)
 
 
 def test_a_bank_registers_enterprises_and_they_may_then_apply() -> None:

@@ -25,6 +25,7 @@ from chains.finance.policy import (
     read_policy,
 )
 from consortium.v1 import membership_pb2
+from tests.apps.access_suite import assert_only_nonce_changed, suspend
 from tests.apps.harness import AppHarness, assert_refused, make_key
 from tests.finance.world import (
     BANK_A,
@@ -46,11 +47,9 @@ from tests.finance.world import (
     make_rule,
 )
 from tests.industry.support import (
-    assert_only_nonce_changed,
     assert_valid_record,
     get_record_ids,
     make_seed,
-    suspend,
 )
 
 SAMPLE_RULES = (

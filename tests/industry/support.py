@@ -1,5 +1,7 @@
 """Helpers for the industry and finance application tests: a genesis with one
-organisation of every role, suspension by governance, record and state checks."""
+organisation of every role, valid codes and seeds, record checks.
+
+Role names, snapshot comparison and suspension live in :mod:`tests.apps.access_suite`."""
 
 from __future__ import annotations
 
@@ -7,30 +9,15 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from chains.apps.fields import compute_uscc_check_character
-from chains.apps.membership import TX_GOVERN, make_governance_action
 from chains.apps.records import (
     RECORD_PREFIX,
     decode_record_head,
     get_record_body_key,
     read_record,
 )
-from chains.core.app import get_nonce_key
 from chains.core.crypto import Ed25519KeyPair
 from chains.core.records import commit_record, disclose_fields, verify_disclosure
-from consortium.v1 import membership_pb2
 from tests.apps.harness import AppHarness, make_key, make_org
-
-ALL_ROLES = (
-    "tax_bureau",
-    "public_security",
-    "customs",
-    "central_bank",
-    "industry_association",
-    "enterprise_federation",
-    "bank",
-    "enterprise",
-    "auditor",
-)
 
 
 def make_uscc(number: int) -> str:
@@ -42,18 +29,6 @@ def make_uscc(number: int) -> str:
 def make_seed(label: str) -> bytes:
     """A 32-byte record seed, different for every label."""
     return hashlib.sha256(b"test-seed/" + label.encode()).digest()
-
-
-def get_changed_keys(before: Mapping[bytes, bytes], after: Mapping[bytes, bytes]) -> set[bytes]:
-    """The keys whose value differs between two snapshots (added, removed or changed)."""
-    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-
-
-def assert_only_nonce_changed(
-    before: Mapping[bytes, bytes], after: Mapping[bytes, bytes], key: Ed25519KeyPair
-) -> None:
-    """Nothing but ``key``'s nonce differs between the snapshots."""
-    assert get_changed_keys(before, after) == {get_nonce_key(key.public_key)}
 
 
 def assert_valid_record(harness: AppHarness, kind: str, record_id: str) -> None:
@@ -106,22 +81,3 @@ def make_role_orgs(
     keys = {role: make_key(f"{role}-key") for role in ids}
     orgs = [make_org(ids[role], role, keys[role], governing=role in governing) for role in ids]
     return orgs, keys
-
-
-def suspend(
-    harness: AppHarness,
-    organisation_id: str,
-    approvers: Sequence[Ed25519KeyPair],
-    sender: Ed25519KeyPair,
-) -> None:
-    """Suspend ``organisation_id``: ``approvers`` sign the proposal, ``sender`` sends it."""
-    proposal = membership_pb2.GovernanceProposal(
-        chain_id=harness.chain_id,
-        proposal_id=f"suspend-{organisation_id}",
-        expires_at_unix_ms=harness.time_unix_ms + 10**9,
-        suspend_member=membership_pb2.SetMemberStatus(
-            organisation_id=organisation_id, reason="test"
-        ),
-    )
-    result = harness.run(sender, TX_GOVERN, make_governance_action(proposal, approvers))
-    assert result.ok, result.message

@@ -1,12 +1,15 @@
 """Who may send each industry transaction, and what is refused before any business rule:
-roles, suspended and unknown senders, malformed payloads, replays, other chains."""
+roles, suspended and unknown senders, malformed payloads, replays, other chains.
+
+The checks are shared with the other chains (:mod:`tests.apps.access_suite`); this
+module describes the industry chain once as :data:`WORLD`."""
 
 from __future__ import annotations
 
 import pytest
 
 from chains.apps.membership import TX_REGISTER_ENTERPRISE
-from chains.core.errors import ConsortiumError, ErrorCode
+from chains.core.errors import ErrorCode
 from chains.industry.app import (
     INDUSTRY_APPLICATION,
     TX_ATTEST,
@@ -15,14 +18,10 @@ from chains.industry.app import (
     TX_REPORT_PRODUCTION,
 )
 from consortium.v1 import membership_pb2
+from tests.apps import access_suite as suite
+from tests.apps.access_suite import GARBAGE_PAYLOADS, ChainWorld
 from tests.apps.harness import AppHarness, assert_refused, make_key
-from tests.industry.support import (
-    ALL_ROLES,
-    assert_only_nonce_changed,
-    get_changed_keys,
-    make_uscc,
-    suspend,
-)
+from tests.industry.support import make_uscc
 from tests.industry.world import (
     ALLOWED_ROLE,
     ASSOCIATION,
@@ -35,8 +34,6 @@ from tests.industry.world import (
     make_report,
 )
 
-TX_TYPES = sorted(ALLOWED_ROLE)
-
 
 def prepare(harness: AppHarness, tx_type: str) -> None:
     """Create what the valid payload of ``tx_type`` needs (an order, a report to attest)."""
@@ -46,110 +43,59 @@ def prepare(harness: AppHarness, tx_type: str) -> None:
         assert harness.run(KEY_A, TX_REPORT_PRODUCTION, make_report(request_attestation=True)).ok
 
 
+WORLD = ChainWorld(
+    application=INDUSTRY_APPLICATION,
+    allowed_role=ALLOWED_ROLE,
+    keys=KEYS,
+    org_ids=ORG_IDS,
+    valid_payloads=VALID_PAYLOADS,
+    make_harness=make_harness,
+    prepare=prepare,
+    governors=(KEYS["industry_association"], KEYS["enterprise_federation"]),
+    governance_sender=KEYS["enterprise_federation"],
+    foreign_chain_id="finance-test-1",
+)
+TX_TYPES = WORLD.tx_types
+
+
 def test_the_application_has_exactly_the_industry_and_membership_types() -> None:
-    assert INDUSTRY_APPLICATION.get_tx_types() == sorted(
-        [*ALLOWED_ROLE, "member.account.add", "member.enterprise.register", "member.govern"]
-    )
+    suite.check_application_types(WORLD)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_the_allowed_role_succeeds(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    before = harness.snapshot()
-    result = harness.run(KEYS[ALLOWED_ROLE[tx_type]], tx_type, VALID_PAYLOADS[tx_type]())
-    assert result.ok, result.message
-    assert len(get_changed_keys(before, harness.snapshot())) > 1
+    suite.check_allowed_role_succeeds(WORLD, tx_type)
 
 
-@pytest.mark.parametrize(
-    ("tx_type", "role"),
-    [(tx, role) for tx in TX_TYPES for role in ALL_ROLES if role != ALLOWED_ROLE[tx]],
-)
+@pytest.mark.parametrize(("tx_type", "role"), WORLD.get_forbidden())
 def test_every_other_role_is_refused_and_nothing_changes(tx_type: str, role: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    raw = harness.make_tx(KEYS[role], tx_type, payload)
-    assert_refused(harness.admit(raw), ErrorCode.ROLE_NOT_ALLOWED)
-    assert harness.snapshot() == before
-    # A faulty proposer may include it anyway: execution refuses it too.
-    assert_refused(harness.execute(KEYS[role], tx_type, payload), ErrorCode.ROLE_NOT_ALLOWED)
-    assert_only_nonce_changed(before, harness.snapshot(), KEYS[role])
+    suite.check_other_role_refused(WORLD, tx_type, role)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_suspended_organisation_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    role = ALLOWED_ROLE[tx_type]
-    governors = [KEYS["industry_association"], KEYS["enterprise_federation"]]
-    suspend(harness, ORG_IDS[role], governors, KEYS["enterprise_federation"])
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    assert_refused(harness.run(KEYS[role], tx_type, payload), ErrorCode.MEMBER_SUSPENDED)
-    assert harness.snapshot() == before
-    assert_refused(harness.execute(KEYS[role], tx_type, payload), ErrorCode.MEMBER_SUSPENDED)
-    assert_only_nonce_changed(before, harness.snapshot(), KEYS[role])
+    suite.check_suspended_organisation_refused(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_an_unknown_key_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    stranger = make_key("stranger")
-    payload = VALID_PAYLOADS[tx_type]()
-    before = harness.snapshot()
-    assert_refused(harness.run(stranger, tx_type, payload), ErrorCode.UNKNOWN_ACCOUNT)
-    assert harness.snapshot() == before
-    assert_refused(harness.execute(stranger, tx_type, payload), ErrorCode.UNKNOWN_ACCOUNT)
-    assert_only_nonce_changed(before, harness.snapshot(), stranger)
+    suite.check_unknown_key_refused(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
-@pytest.mark.parametrize("garbage", [b"\x0a\xff", b"\xff\xff\xff", b"\x08"])
+@pytest.mark.parametrize("garbage", GARBAGE_PAYLOADS)
 def test_an_undecodable_payload_is_malformed(tx_type: str, garbage: bytes) -> None:
-    harness = make_harness()
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    before = harness.snapshot()
-    assert_refused(harness.admit(harness.make_tx(key, tx_type, garbage)), ErrorCode.MALFORMED_INPUT)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.execute(key, tx_type, garbage)
-    assert raised.value.code == ErrorCode.INVALID_BLOCK
-    assert "MALFORMED_INPUT" in raised.value.message
-    assert harness.snapshot() == before
+    suite.check_undecodable_payload_malformed(WORLD, tx_type, garbage)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_replayed_transaction_is_stale(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    raw = harness.make_tx(key, tx_type, VALID_PAYLOADS[tx_type]())
-    assert harness.admit(raw).ok
-    assert harness.run_block([raw])[0].ok
-    before = harness.snapshot()
-    assert_refused(harness.admit(raw), ErrorCode.STALE_NONCE)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.run_block([raw])
-    assert raised.value.code == ErrorCode.INVALID_BLOCK
-    assert "STALE_NONCE" in raised.value.message
-    assert harness.snapshot() == before
+    suite.check_replay_stale(WORLD, tx_type)
 
 
 @pytest.mark.parametrize("tx_type", TX_TYPES)
 def test_a_transaction_for_another_chain_is_refused(tx_type: str) -> None:
-    harness = make_harness()
-    prepare(harness, tx_type)
-    key = KEYS[ALLOWED_ROLE[tx_type]]
-    raw = harness.make_tx(key, tx_type, VALID_PAYLOADS[tx_type](), chain_id="finance-test-1")
-    before = harness.snapshot()
-    assert_refused(harness.admit(raw), ErrorCode.WRONG_CHAIN_ID)
-    with pytest.raises(ConsortiumError) as raised:
-        harness.run_block([raw])
-    assert raised.value.code == ErrorCode.WRONG_CHAIN_ID
-    assert harness.snapshot() == before
+    suite.check_foreign_chain_refused(WORLD, tx_type)
 
 
 def test_the_association_registers_enterprises_and_they_may_then_report() -> None:

@@ -21,9 +21,9 @@ from chains.industry.app import (
     TX_REPORT_PRODUCTION,
     get_attestation_need,
 )
+from tests.apps.access_suite import assert_only_nonce_changed
 from tests.apps.harness import AppHarness, assert_refused
 from tests.industry.support import (
-    assert_only_nonce_changed,
     assert_valid_record,
     get_record_ids,
     make_seed,
