@@ -358,8 +358,30 @@ class _Parsed:
     disclosed: tuple[_RawField, ...]
 
 
+MAX_BUNDLE_NESTING = 16
+"""A bundle nests 5 deep; JSON nested far deeper could overflow the C parser's stack."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _is_nested_too_deep(text: str | bytes) -> bool:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    depth = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_BUNDLE_NESTING:
+            return True
+    return False
+
+
 def _parse_document(document: object) -> _Parsed:
     if isinstance(document, bytes | str):
+        if _is_nested_too_deep(document):
+            raise _fail(
+                ErrorCode.BUNDLE_MALFORMED,
+                f"not a bundle: JSON nested more than {MAX_BUNDLE_NESTING} deep",
+            )
         try:
             document = json.loads(document)
         except (ValueError, RecursionError) as error:
