@@ -137,17 +137,56 @@ def genesis(
         list[Path] | None, typer.Option("--account", help="account key file (repeat)")
     ] = None,
     power: Annotated[int, typer.Option("--power", help="voting power of each validator")] = 10,
+    application: Annotated[str, typer.Option("--app", help="kv, tax, industry or finance")] = "kv",
+    organisations: Annotated[
+        Path | None,
+        typer.Option(
+            "--organisations",
+            help="tax/industry/finance: JSON list of organisations (docs/applications.md)",
+        ),
+    ] = None,
 ) -> None:
-    """Write a genesis file: validators (with PoP, checked) and accounts."""
-    from chains.runtime.genesis import encode_genesis
+    """Write a genesis file: validators (with PoP, checked) and accounts or organisations."""
+    from chains.core.errors import ConsortiumError, ErrorCode
+    from chains.runtime.genesis import decode_genesis, encode_genesis
     from chains.runtime.keys import read_account_key, read_validator_key
+    from chains.runtime.server import get_application
 
     validators = [(_run(lambda p=p: read_validator_key(p)), power) for p in validator]
     accounts = [_run(lambda p=p: read_account_key(p)) for p in account or []]
-    raw = _run(lambda: encode_genesis(chain_id, int(time.time() * 1000), validators, accounts))
+    app_state = None
+    if application != "kv":
+        if organisations is None or accounts:
+            _fail(
+                ConsortiumError(
+                    ErrorCode.INVALID_CONFIG,
+                    f"the {application} chain takes --organisations FILE (and no --account)",
+                )
+            )
+        app_state = {"organisations": _run(lambda: _read_json(organisations))}
+
+    def encode() -> bytes:
+        raw = encode_genesis(
+            chain_id, int(time.time() * 1000), validators, accounts, application, app_state
+        )
+        decoded = decode_genesis(raw)
+        get_application(decoded).get_genesis_updates(decoded.app_state)  # refuse it now
+        return raw
+
+    raw = _run(encode)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(raw)
-    console.print(f"genesis of {chain_id}: {len(validators)} validators, {len(accounts)} accounts")
+    members = f"{len(accounts)} accounts" if app_state is None else "its organisations"
+    console.print(f"genesis of {chain_id} ({application}): {len(validators)} validators, {members}")
+
+
+def _read_json(path: Path) -> object:
+    from chains.core.errors import ConsortiumError, ErrorCode
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConsortiumError(ErrorCode.INVALID_CONFIG, f"{path}: {error}") from None
 
 
 # ------------------------------------------------------------------- node

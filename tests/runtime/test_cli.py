@@ -226,6 +226,65 @@ def test_genesis_gives_each_validator_the_requested_power(tmp_path: Path) -> Non
     assert genesis.app_state == {"accounts": []}
 
 
+def _write_organisations(tmp_path: Path, role: str) -> Path:
+    bureau = make_account(tmp_path, "bureau.json", "tax-bureau")
+    organisations = [
+        {
+            "id": "tax-bureau",
+            "name": "Shenzhen Tax Bureau",
+            "role": role,
+            "governing": True,
+            "accounts": [
+                {"name": "primary", "public_key": read_account_key(bureau).public_key.hex()}
+            ],
+        }
+    ]
+    path = tmp_path / "organisations.json"
+    path.write_text(json.dumps(organisations))
+    return path
+
+
+def test_genesis_of_a_tax_chain_lists_its_organisations(tmp_path: Path) -> None:
+    tax = make_validator(tmp_path, "tax.json", "tax-bureau")
+    organisations = _write_organisations(tmp_path, "tax_bureau")
+    out = tmp_path / "genesis.json"
+
+    result = invoke(
+        "genesis", out, "--chain-id", "tax-1", "--validator", tax,
+        "--app", "tax", "--organisations", organisations,
+    )  # fmt: skip
+
+    assert_ok(result)
+    genesis = read_genesis(out)
+    assert genesis.app == "tax"
+    assert genesis.app_state == {"organisations": json.loads(organisations.read_text())}
+
+
+@pytest.mark.parametrize(
+    ("role", "extra", "code"),
+    [
+        ("wizard", (), "INVALID_CONFIG"),  # checked by the application when written
+        ("tax_bureau", ("--account", "ACCOUNT"), "INVALID_CONFIG"),  # accounts are KV's
+    ],
+)
+def test_genesis_of_a_tax_chain_refuses_what_a_node_would(
+    tmp_path: Path, role: str, extra: tuple[str, ...], code: str
+) -> None:
+    tax = make_validator(tmp_path, "tax.json", "tax-bureau")
+    organisations = _write_organisations(tmp_path, role)
+    account = make_account(tmp_path, "alice.json", "alice")
+    extra = tuple(account if arg == "ACCOUNT" else arg for arg in extra)
+    out = tmp_path / "genesis.json"
+
+    result = invoke(
+        "genesis", out, "--chain-id", "tax-1", "--validator", tax,
+        "--app", "tax", "--organisations", organisations, *extra,
+    )  # fmt: skip
+
+    assert_refused(result, code)
+    assert not out.exists()
+
+
 def test_genesis_refuses_the_same_validator_twice(tmp_path: Path) -> None:
     tax = make_validator(tmp_path, "tax.json", "tax-bureau")
     out = tmp_path / "genesis.json"
