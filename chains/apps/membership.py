@@ -28,10 +28,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.apps.fields import get_first_error, get_id_error, get_text_error, get_uscc_error
-from chains.core.app import StateOverlay, StateReader
+from chains.core.app import (
+    StateOverlay,
+    StateReader,
+    decode_genesis_public_key,
+    make_genesis_error,
+)
 from chains.core.crypto import (
     Ed25519KeyPair,
-    is_valid_ed25519_public_key,
     sign_ed25519,
     verify_ed25519,
 )
@@ -246,42 +250,28 @@ _ORG_FIELDS = frozenset({"id", "name", "role", "governing", "industry", "region"
 _ACCOUNT_FIELDS = frozenset({"name", "public_key"})
 
 
-def _invalid_genesis(message: str) -> ConsortiumError:
-    return ConsortiumError(ErrorCode.INVALID_CONFIG, f"genesis app_state: {message}")
-
-
-def _get_genesis_key(text: object, where: str) -> bytes:
-    try:
-        public_key = bytes.fromhex(text) if isinstance(text, str) and len(text) == 64 else b""
-    except ValueError:
-        public_key = b""
-    if not is_valid_ed25519_public_key(public_key):
-        raise _invalid_genesis(f"{where}.public_key must be 64 hex digits of a valid Ed25519 key")
-    return public_key
-
-
 def _get_genesis_organisation(item: object, where: str) -> membership_pb2.Organisation:
     if not isinstance(item, Mapping) or not {"id", "name", "role", "accounts"} <= set(item):
-        raise _invalid_genesis(f'{where} needs "id", "name", "role" and "accounts"')
+        raise make_genesis_error(f'{where} needs "id", "name", "role" and "accounts"')
     unknown = sorted(set(item) - _ORG_FIELDS)
     if unknown:
-        raise _invalid_genesis(f"{where} has unknown fields {unknown}")
+        raise make_genesis_error(f"{where} has unknown fields {unknown}")
     texts = {name: item.get(name, "") for name in ("id", "name", "role", "industry", "region")}
     if not all(isinstance(value, str) for value in texts.values()):
-        raise _invalid_genesis(f"{where}: id, name, role, industry and region are strings")
+        raise make_genesis_error(f"{where}: id, name, role, industry and region are strings")
     if not isinstance(item.get("governing", False), bool):
-        raise _invalid_genesis(f"{where}.governing must be true or false")
+        raise make_genesis_error(f"{where}.governing must be true or false")
     try:
         role = get_role(texts["role"])
     except ConsortiumError as error:
-        raise _invalid_genesis(f"{where}: {error.message}") from None
+        raise make_genesis_error(f"{where}: {error.message}") from None
     problem = get_first_error(
         get_id_error(texts["id"], "an organisation id"),
         get_uscc_error(texts["id"]) if role == Role.ROLE_ENTERPRISE else "",
         get_text_error(texts["name"], "name"),
     )
     if problem:
-        raise _invalid_genesis(f"{where}: {problem}")
+        raise make_genesis_error(f"{where}: {problem}")
     return membership_pb2.Organisation(
         id=texts["id"],
         name=texts["name"],
@@ -301,25 +291,25 @@ def compute_genesis_updates(app_state: Mapping[str, object]) -> dict[bytes, byte
     Raises ConsortiumError(INVALID_CONFIG) naming what is wrong.
     """
     if not isinstance(app_state, Mapping) or set(app_state) != {"organisations"}:
-        raise _invalid_genesis('must be an object with exactly "organisations"')
+        raise make_genesis_error('must be an object with exactly "organisations"')
     items = app_state["organisations"]
     if not isinstance(items, list) or not items:
-        raise _invalid_genesis('"organisations" must be a non-empty list')
+        raise make_genesis_error('"organisations" must be a non-empty list')
     state = _DictOverlay()
     for index, item in enumerate(items):
         where = f"organisations[{index}]"
         organisation = _get_genesis_organisation(item, where)
         accounts = item["accounts"]
         if not isinstance(accounts, list) or not accounts:
-            raise _invalid_genesis(f"{where}.accounts must be a non-empty list")
+            raise make_genesis_error(f"{where}.accounts must be a non-empty list")
         try:
             for number, account in enumerate(accounts):
                 at = f"{where}.accounts[{number}]"
                 if not isinstance(account, Mapping) or set(account) != _ACCOUNT_FIELDS:
-                    raise _invalid_genesis(f'{at} must have exactly "name" and "public_key"')
+                    raise make_genesis_error(f'{at} must have exactly "name" and "public_key"')
                 if not isinstance(account["name"], str):
-                    raise _invalid_genesis(f"{at}.name must be a string")
-                key = _get_genesis_key(account["public_key"], at)
+                    raise make_genesis_error(f"{at}.name must be a string")
+                key = decode_genesis_public_key(account["public_key"], at)
                 if number == 0:
                     add_organisation(state, organisation, key, account["name"])
                 else:
@@ -327,9 +317,9 @@ def compute_genesis_updates(app_state: Mapping[str, object]) -> dict[bytes, byte
         except ConsortiumError as error:
             if error.code == ErrorCode.INVALID_CONFIG:
                 raise
-            raise _invalid_genesis(f"{where}: {error.message}") from None
+            raise make_genesis_error(f"{where}: {error.message}") from None
     if not get_governing_set(state):
-        raise _invalid_genesis("at least one organisation must be governing")
+        raise make_genesis_error("at least one organisation must be governing")
     return {key: value for key, value in state.get_writes().items() if value is not None}
 
 

@@ -29,7 +29,6 @@ from chains.core.records import (
     FieldValue,
     commit_record,
     decode_field_value,
-    encode_field_value,
 )
 from chains.core.types import Hash32
 from consortium.v1 import records_pb2
@@ -105,12 +104,11 @@ def encode_record_body(record: StoredRecord, committed: CommittedRecord | None =
     ``committed``: the record's commitment when the caller has it already (saves committing twice).
     """
     committed = committed or record.get_committed()
-    encoded = committed.encoded_values or tuple(map(encode_field_value, committed.values))
     return records_pb2.RecordBody(
         seed=record.seed,
         fields=[
             records_pb2.RecordField(name=name, value=value)
-            for name, value in zip(committed.names, encoded, strict=True)
+            for name, value in zip(committed.names, committed.encoded_values, strict=True)
         ],
     ).SerializeToString()
 

@@ -31,10 +31,12 @@ mempool holds later nonces until the gap closes.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from chains.core.crypto import is_valid_ed25519_public_key
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.transactions import VerifiedTransaction
 from chains.core.types import ChainId, Height
@@ -43,6 +45,7 @@ NONCE_PREFIX = b"nonce/"
 """State key of an account's last used nonce: ``NONCE_PREFIX || sender public key``."""
 MAX_NONCE_AHEAD = 10_000
 """The mempool holds nonces up to the account's last nonce plus this many."""
+_HEX_DIGITS = frozenset(string.hexdigits)
 
 
 class StateReader(Protocol):
@@ -151,6 +154,31 @@ class BlockExecution:
 
     updates: Mapping[bytes, bytes | None]
     results: tuple[TxResult, ...]
+
+
+def make_genesis_error(message: str) -> ConsortiumError:
+    """The INVALID_CONFIG error of an unusable genesis ``app_state``, saying what is wrong."""
+    return ConsortiumError(ErrorCode.INVALID_CONFIG, f"genesis app_state: {message}")
+
+
+def decode_genesis_public_key(text: object, where: str) -> bytes:
+    """The Ed25519 public key spelt as exactly 64 hex digits in a genesis file at ``where``.
+
+    Raises INVALID_CONFIG for another shape, or a key that is not a canonical
+    point of the main subgroup.
+    """
+    # bytes.fromhex alone would accept spaces and odd shapes; a genesis key is exact.
+    if not isinstance(text, str) or len(text) != 64 or not set(text) <= _HEX_DIGITS:
+        raise make_genesis_error(
+            f"{where}.public_key must be 64 hex digits (an Ed25519 public key)"
+        )
+    public_key = bytes.fromhex(text)
+    if not is_valid_ed25519_public_key(public_key):
+        raise make_genesis_error(
+            f"{where}.public_key is not a valid Ed25519 public key (not a canonical point, "
+            "or of small order)"
+        )
+    return public_key
 
 
 def get_nonce_key(sender: bytes) -> bytes:

@@ -83,8 +83,8 @@ class CommittedRecord:
     values: tuple[FieldValue, ...]
     salts: tuple[bytes, ...] = field(repr=False)
     leaf_hashes: tuple[Hash32, ...]
-    encoded_values: tuple[bytes, ...] = field(default=(), repr=False)
-    """The canonical encoding of each value (:func:`encode_field_value`), when known."""
+    encoded_values: tuple[bytes, ...] = field(repr=False)
+    """The canonical encoding of each value (:func:`encode_field_value`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,18 @@ Nonces are the shared executor's (:mod:`chains.core.app`).
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chains.core.app import BlockContext, StateOverlay, StateReader, TxResult
-from chains.core.crypto import Ed25519KeyPair, is_valid_ed25519_public_key
+from chains.core.app import (
+    BlockContext,
+    StateOverlay,
+    StateReader,
+    TxResult,
+    decode_genesis_public_key,
+    make_genesis_error,
+)
+from chains.core.crypto import Ed25519KeyPair
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.protobuf import parse_message
 from chains.core.transactions import VerifiedTransaction, make_signed_transaction
@@ -43,8 +49,6 @@ ACCOUNT_PREFIX = b"account/"
 MAX_KEY_BYTES = 256
 MAX_VALUE_BYTES = 4096
 
-_HEX_DIGITS = frozenset(string.hexdigits)
-_PUBLIC_KEY_HEX_LEN = 64
 _APP_STATE_FIELDS = frozenset({"accounts", "kv"})
 _ACCOUNT_FIELDS = frozenset({"name", "public_key"})
 
@@ -119,29 +123,6 @@ def make_kv_delete_tx(key_pair: Ed25519KeyPair, chain_id: ChainId, nonce: int, k
     return make_signed_transaction(key_pair, chain_id, nonce, TX_KV_DELETE, encode_kv_delete(key))
 
 
-def _invalid_genesis(message: str) -> ConsortiumError:
-    return ConsortiumError(ErrorCode.INVALID_CONFIG, f"genesis app_state: {message}")
-
-
-def _decode_public_key_hex(text: object, where: str) -> bytes:
-    # bytes.fromhex alone would accept spaces and odd shapes; a genesis key is exact.
-    if (
-        not isinstance(text, str)
-        or len(text) != _PUBLIC_KEY_HEX_LEN
-        or not set(text) <= _HEX_DIGITS
-    ):
-        raise _invalid_genesis(
-            f"{where}.public_key must be {_PUBLIC_KEY_HEX_LEN} hex digits (an Ed25519 public key)"
-        )
-    public_key = bytes.fromhex(text)
-    if not is_valid_ed25519_public_key(public_key):
-        raise _invalid_genesis(
-            f"{where}.public_key is not a valid Ed25519 public key (not a canonical point, "
-            "or of small order)"
-        )
-    return public_key
-
-
 def compute_genesis_accounts(accounts: object) -> dict[bytes, bytes]:
     """The account entries (state key -> UTF-8 name) of genesis ``accounts``.
 
@@ -149,24 +130,24 @@ def compute_genesis_accounts(accounts: object) -> dict[bytes, bytes]:
     account (name or key) listed twice.
     """
     if not isinstance(accounts, list):
-        raise _invalid_genesis('"accounts" must be a list of {"name", "public_key"} objects')
+        raise make_genesis_error('"accounts" must be a list of {"name", "public_key"} objects')
     updates: dict[bytes, bytes] = {}
     names: set[str] = set()
     for index, account in enumerate(accounts):
         where = f"accounts[{index}]"
         if not isinstance(account, Mapping) or set(account) != _ACCOUNT_FIELDS:
-            raise _invalid_genesis(
+            raise make_genesis_error(
                 f'{where} must be an object with exactly "name" and "public_key"'
             )
         name = account["name"]
         if not isinstance(name, str) or not name:
-            raise _invalid_genesis(f"{where}.name must be a non-empty string")
+            raise make_genesis_error(f"{where}.name must be a non-empty string")
         if name in names:
-            raise _invalid_genesis(f"{where}: the account name {name!r} is listed twice")
-        public_key = _decode_public_key_hex(account["public_key"], where)
+            raise make_genesis_error(f"{where}: the account name {name!r} is listed twice")
+        public_key = decode_genesis_public_key(account["public_key"], where)
         state_key = get_account_key(public_key)
         if state_key in updates:
-            raise _invalid_genesis(f"{where} ({name!r}): its public key is listed twice")
+            raise make_genesis_error(f"{where} ({name!r}): its public key is listed twice")
         names.add(name)
         updates[state_key] = name.encode("utf-8")
     return updates
@@ -178,15 +159,15 @@ def compute_genesis_kv(kv: object) -> dict[bytes, bytes]:
     Raises ConsortiumError(INVALID_CONFIG) for a wrong shape or a key / value outside the limits.
     """
     if not isinstance(kv, Mapping):
-        raise _invalid_genesis('"kv" must be an object mapping string keys to string values')
+        raise make_genesis_error('"kv" must be an object mapping string keys to string values')
     updates: dict[bytes, bytes] = {}
     for key, value in kv.items():
         if not isinstance(key, str) or not isinstance(value, str):
-            raise _invalid_genesis(f"kv[{key!r}]: keys and values must be strings")
+            raise make_genesis_error(f"kv[{key!r}]: keys and values must be strings")
         key_bytes, value_bytes = key.encode("utf-8"), value.encode("utf-8")
         problem = get_kv_limits_error(key_bytes, value_bytes)
         if problem:
-            raise _invalid_genesis(f"kv[{key!r}]: {problem}")
+            raise make_genesis_error(f"kv[{key!r}]: {problem}")
         updates[get_kv_key(key_bytes)] = value_bytes
     return updates
 
@@ -233,12 +214,12 @@ class KvApplication:
         Raises ConsortiumError(INVALID_CONFIG) naming what is wrong.
         """
         if not isinstance(app_state, Mapping):
-            raise _invalid_genesis('must be an object with "accounts" (and optionally "kv")')
+            raise make_genesis_error('must be an object with "accounts" (and optionally "kv")')
         unknown = sorted(str(name) for name in set(app_state) - _APP_STATE_FIELDS)
         if unknown:
-            raise _invalid_genesis(f'unknown fields {unknown}; only "accounts" and "kv" are read')
+            raise make_genesis_error(f'unknown fields {unknown}; only "accounts" and "kv" are read')
         if "accounts" not in app_state:
-            raise _invalid_genesis('"accounts" is missing: list who may send transactions')
+            raise make_genesis_error('"accounts" is missing: list who may send transactions')
         updates = compute_genesis_accounts(app_state["accounts"])
         updates.update(compute_genesis_kv(app_state.get("kv", {})))
         return updates

@@ -106,7 +106,8 @@ def create_network(
         keys.append(generate_validator_key(name))
         on_progress(f"validator key {index}")
     account_keys = []
-    for index in range(accounts):
+    # A chain with its own app_state lists organisations, not these accounts.
+    for index in range(accounts if app_state is None else 0):
         account = generate_account_key(f"account-{index}")
         write_account_key(net_dir / "accounts" / f"{account.name}.json", account)
         account_keys.append(account)
