@@ -289,6 +289,7 @@ def commit_next_block(node: Node, raws: Sequence[bytes]) -> dict[str, float]:
             certificate_raw=encode_certificate(certificate),
             txs=stored,
             tree_batch=batch,
+            blobs=execution.blobs,
             meta={},
             wal_prune_below=Height(height + 1),
         )

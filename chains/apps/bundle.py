@@ -192,24 +192,23 @@ def fetch_record_bundle(
 ) -> dict[str, object]:
     """A bundle (JSON-ready dict) of record ``kind``/``record_id`` at ``height`` (0: latest).
 
-    Reads the record's head and body at one height, checks both answers
-    against the certified header (certificate by the node's validator set,
-    proofs under its state root), and discloses ``fields`` (None: all of
-    them). Raises ConsortiumError: RECORD_NOT_FOUND, RECORD_FIELD_UNKNOWN for a
-    field the record does not have, the verification code of an answer that
-    does not verify, or the node's own refusal (a NodeError).
+    Reads the record's head at one height and checks it against the
+    certified header (certificate by the node's validator set, proof under
+    its state root); reads the body the head commits to (a blob, see
+    :mod:`chains.apps.records`) and checks it by committing it again; then
+    discloses ``fields`` (None: all of them). Raises ConsortiumError:
+    RECORD_NOT_FOUND, RECORD_FIELD_UNKNOWN for a field the record does not
+    have, RECORD_COMMITMENT_MISMATCH for a body that is not the head's, the
+    verification code of an answer that does not verify, or the node's own
+    refusal (a NodeError).
     """
     head_key = get_record_key(kind, record_id)
-    body_key = get_record_body_key(kind, record_id)
     head_response = client.query_state(head_key, height)
     at = head_response.height
-    # The body at the same height: its fields must be the ones the head commits to.
-    body_response = client.query_state(body_key, at)
     validator_set_raw = _get_validator_set_bytes(client, at)
     validators = decode_validator_set(validator_set_raw)
     _require_verified(validators, head_key, head_response, "head")
-    _require_verified(validators, body_key, body_response, "fields")
-    if not head_response.found or not body_response.found:
+    if not head_response.found:
         raise ConsortiumError(
             ErrorCode.RECORD_NOT_FOUND, f"there is no {kind} {record_id!r} at height {at}"
         )
@@ -217,6 +216,13 @@ def fetch_record_bundle(
     if (head.kind, head.id) != (kind, record_id):
         raise ConsortiumError(
             ErrorCode.RECORD_MALFORMED, f"the head under {head_key!r} names {head.kind}/{head.id}"
+        )
+    # The body of this very version: the blob under its commitment, checked below.
+    body_response = client.get_blob(get_record_body_key(head.commitment))
+    if not body_response.found:
+        raise ConsortiumError(
+            ErrorCode.RECORD_NOT_FOUND,
+            f"the node has no fields for {kind} {record_id!r} at height {at}",
         )
     seed, values = decode_record_body(body_response.value)
     committed = commit_record(values, seed)

@@ -334,6 +334,9 @@ class _EmptyState:
     def get(self, key: bytes) -> bytes | None:
         return None
 
+    def get_blob(self, key: bytes) -> bytes | None:
+        return None
+
 
 _EMPTY = _EmptyState()
 

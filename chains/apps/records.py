@@ -2,13 +2,18 @@
 
 Every business record (a filing, an e-invoice, a production report, a loan
 decision, ...) is a set of named fields committed with
-:func:`chains.core.records.commit_record`. It is kept under two state keys:
+:func:`chains.core.records.commit_record`. It is kept in two parts:
 
-* ``rec/<kind>/<id>`` -> ``RecordHead``: the commitment, the field count and
-  the version. A state proof of this key proves the record without showing
-  any field; a disclosure of some fields proves against the commitment.
-* ``recbody/<kind>/<id>`` -> ``RecordBody``: the fields and the seed of their
-  salts, for the record's parties and the chain's members.
+* the state key ``rec/<kind>/<id>`` -> ``RecordHead``: the commitment, the
+  field count and the version. A state proof of this key proves the record
+  without showing any field; a disclosure of some fields proves against the
+  commitment.
+* the blob ``recbody/<commitment>`` -> ``RecordBody``: the fields and the seed
+  of their salts, for the record's parties and the chain's members. A blob is
+  stored beside the state tree, not in it (:mod:`chains.core.app`): the head's
+  commitment already binds every field, and a body is checked by committing it
+  again. So a record costs the tree one key, and each version of a record
+  keeps its own body, readable for as long as the node keeps blobs.
 
 The seed comes from the transaction that creates the record (chosen by its
 submitter, so execution stays deterministic); later versions keep it, so a
@@ -36,7 +41,7 @@ from consortium.v1 import records_pb2
 RECORD_PREFIX = b"rec/"
 """State key of a record's head: ``rec/<kind>/<id>``."""
 RECORD_BODY_PREFIX = b"recbody/"
-"""State key of a record's fields: ``recbody/<kind>/<id>``."""
+"""Blob key of a record's fields: ``recbody/<commitment>`` (32 bytes)."""
 MAX_SEED_LEN = 64
 
 
@@ -45,9 +50,9 @@ def get_record_key(kind: str, record_id: str) -> bytes:
     return RECORD_PREFIX + f"{kind}/{record_id}".encode()
 
 
-def get_record_body_key(kind: str, record_id: str) -> bytes:
-    """The state key of the fields of record ``kind``/``record_id``."""
-    return RECORD_BODY_PREFIX + f"{kind}/{record_id}".encode()
+def get_record_body_key(commitment: bytes) -> bytes:
+    """The blob key of the fields of the record version with this ``commitment``."""
+    return RECORD_BODY_PREFIX + commitment
 
 
 def get_seed_error(seed: bytes) -> str:
@@ -98,19 +103,58 @@ def decode_record_head(raw: bytes) -> records_pb2.RecordHead:
     return head
 
 
-def encode_record_body(record: StoredRecord, committed: CommittedRecord | None = None) -> bytes:
-    """The ``RecordBody`` bytes stored under the record's body key (fields in canonical order).
+def _encode_varint(number: int) -> bytes:
+    # Protobuf's base-128 varint: 7 bits a byte, low bits first, high bit set on all but the last.
+    if number < 0x80:
+        return _SMALL_VARINTS[number]
+    out = bytearray()
+    while number >= 0x80:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)
 
-    ``committed``: the record's commitment when the caller has it already (saves committing twice).
+
+_SMALL_VARINTS = [bytes((number,)) for number in range(0x80)]
+_BODY_SEED_TAG = b"\x0a"  # RecordBody.seed: field 1, length-delimited
+_BODY_FIELD_TAG = b"\x12"  # RecordBody.fields: field 2, length-delimited
+_FIELD_HEADS: dict[str, bytes] = {}
+_FIELD_HEADS_LIMIT = 4096
+
+
+def _get_field_head(name: str) -> bytes:
+    # RecordField.name (field 1) in full, then RecordField.value's tag (field 2).
+    head = _FIELD_HEADS.get(name)
+    if head is None:
+        encoded = name.encode()
+        head = b"\x0a" + _encode_varint(len(encoded)) + encoded + b"\x12"
+        if len(_FIELD_HEADS) >= _FIELD_HEADS_LIMIT:
+            _FIELD_HEADS.clear()
+        _FIELD_HEADS[name] = head
+    return head
+
+
+def encode_record_body(record: StoredRecord, committed: CommittedRecord | None = None) -> bytes:
+    """The ``RecordBody`` bytes of the record's blob (fields in canonical order).
+
+    ``committed``: the record's commitment when the caller has it already (saves committing
+    twice). The bytes are exactly ``RecordBody(...).SerializeToString()``, written directly:
+    every node encodes a body for every record a transaction writes, and building the
+    protobuf messages field by field costs several times more.
     """
     committed = committed or record.get_committed()
-    return records_pb2.RecordBody(
-        seed=record.seed,
-        fields=[
-            records_pb2.RecordField(name=name, value=value)
-            for name, value in zip(committed.names, committed.encoded_values, strict=True)
-        ],
-    ).SerializeToString()
+    seed = record.seed
+    parts = [_BODY_SEED_TAG, _encode_varint(len(seed)), seed] if seed else []
+    append = parts.append
+    for name, value in zip(committed.names, committed.encoded_values, strict=True):
+        head = _get_field_head(name)
+        value_len = _encode_varint(len(value))
+        append(_BODY_FIELD_TAG)
+        append(_encode_varint(len(head) + len(value_len) + len(value)))
+        append(head)
+        append(value_len)
+        append(value)
+    return b"".join(parts)
 
 
 def decode_record_body(raw: bytes) -> tuple[bytes, dict[str, FieldValue]]:
@@ -120,12 +164,20 @@ def decode_record_body(raw: bytes) -> tuple[bytes, dict[str, FieldValue]]:
 
 
 def read_record(state: StateReader, kind: str, record_id: str) -> StoredRecord | None:
-    """The record ``kind``/``record_id``, or None when it does not exist."""
+    """The record ``kind``/``record_id``, or None when it does not exist.
+
+    Raises ConsortiumError(RECORD_MALFORMED) when the head's body is missing.
+    """
     head_raw = state.get(get_record_key(kind, record_id))
-    body_raw = state.get(get_record_body_key(kind, record_id))
-    if head_raw is None or body_raw is None:
+    if head_raw is None:
         return None
     head = decode_record_head(head_raw)
+    body_raw = state.get_blob(get_record_body_key(head.commitment))
+    if body_raw is None:
+        # Every node stores the body in the same commit as the head: this store is damaged.
+        raise ConsortiumError(
+            ErrorCode.RECORD_MALFORMED, f"the fields of {kind} {record_id!r} are missing"
+        )
     seed, fields = decode_record_body(body_raw)
     return StoredRecord(
         kind, record_id, fields, seed, Hash32(head.commitment), head.version, head.updated_height
@@ -142,7 +194,8 @@ def require_record(state: StateReader, kind: str, record_id: str) -> StoredRecor
 
 def _store(state: StateOverlay, record: StoredRecord, committed: CommittedRecord) -> StoredRecord:
     state.set(get_record_key(record.kind, record.id), encode_record_head(record))
-    state.set(get_record_body_key(record.kind, record.id), encode_record_body(record, committed))
+    body_key = get_record_body_key(record.commitment)
+    state.put_blob(body_key, encode_record_body(record, committed))
     return record
 
 

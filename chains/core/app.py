@@ -9,8 +9,8 @@ engine knows nothing about taxes or loans. The node asks three things:
   own stateful check against committed state;
 * **execute a block** (:func:`execute_block`): every transaction in order,
   each seeing the writes of those before it; the result is the state-tree
-  updates (whose root goes into the header as the state after the block) and
-  one :class:`TxResult` per transaction;
+  updates (whose root goes into the header as the state after the block), the
+  blobs it writes beside the tree, and one :class:`TxResult` per transaction;
 * **answer a query with a proof**: the node reads the state tree directly
   (:meth:`chains.core.state_tree.StateTree.get_with_proof`); keys are the
   application's, documented with it.
@@ -21,6 +21,13 @@ malformed payload) makes the whole block invalid: an honest proposer never
 includes one. A transaction that breaks a business rule (reimbursing an
 invoice twice) is included with a failing :class:`TxResult`; its nonce is
 used up, and nothing else it would have written is kept.
+
+**Blobs** are content-addressed values a block stores beside the state tree,
+not under its root: written once under a key that commits to the value (a
+record's fields under their commitment, say), never changed or deleted. The
+state holds what a blob is checked against, so a blob is as trustworthy as a
+proven value without costing the tree a key. They keep large values that the
+tree need not prove (only what they hash to) out of every node's tree writes.
 
 Nonces are kept here, for every application alike, under
 ``NONCE_PREFIX || sender`` as 8 bytes big-endian. In a block, a
@@ -33,7 +40,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from chains.core.crypto import is_valid_ed25519_public_key
@@ -53,6 +60,10 @@ class StateReader(Protocol):
 
     def get(self, key: bytes) -> bytes | None:
         """The value of ``key``, or None when it is absent."""
+        ...
+
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The blob stored under ``key`` (see the module docs), or None."""
         ...
 
 
@@ -92,6 +103,7 @@ class StateOverlay:
     def __init__(self, base: StateReader) -> None:
         self._base = base
         self._writes: dict[bytes, bytes | None] = {}
+        self._blobs: dict[bytes, bytes] = {}
 
     def get(self, key: bytes) -> bytes | None:
         """The value of ``key`` seen through this overlay's writes."""
@@ -111,13 +123,29 @@ class StateOverlay:
             raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "state keys are bytes")
         self._writes[key] = None
 
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The blob under ``key``, written through this overlay or stored before it."""
+        blob = self._blobs.get(key)
+        return self._base.get_blob(key) if blob is None else blob
+
+    def put_blob(self, key: bytes, value: bytes) -> None:
+        """Store blob ``value`` under ``key``, a key that commits to it (module docs)."""
+        if not isinstance(key, bytes) or not isinstance(value, bytes):
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "blob keys and values are bytes")
+        self._blobs[key] = value
+
     def get_writes(self) -> Mapping[bytes, bytes | None]:
         """Every write so far: key -> value, None for a deletion."""
         return self._writes
 
+    def get_blobs(self) -> Mapping[bytes, bytes]:
+        """Every blob put so far."""
+        return self._blobs
+
     def merge(self, child: StateOverlay) -> None:
-        """Take over ``child``'s writes (a child built on this overlay)."""
+        """Take over ``child``'s writes and blobs (a child built on this overlay)."""
         self._writes.update(child._writes)
+        self._blobs.update(child._blobs)
 
 
 class Application(Protocol):
@@ -150,10 +178,12 @@ class Application(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BlockExecution:
-    """What executing a block produced: state updates and one result per transaction."""
+    """What executing a block produced: state updates, blobs, and one result per transaction."""
 
     updates: Mapping[bytes, bytes | None]
     results: tuple[TxResult, ...]
+    blobs: Mapping[bytes, bytes] = field(default_factory=dict)
+    """Blobs the block stores beside the state tree (module docs)."""
 
 
 def make_genesis_error(message: str) -> ConsortiumError:
@@ -271,7 +301,13 @@ def execute_block(
                 f"transaction {index} may not be in a block: {verdict.code.name} {verdict.message}",
             )
         results.append(_execute_one(app, tx, block_state, context))
-    return BlockExecution(dict(block_state.get_writes()), tuple(results))
+    return _get_execution(block_state, results)
+
+
+def _get_execution(block_state: StateOverlay, results: list[TxResult]) -> BlockExecution:
+    return BlockExecution(
+        dict(block_state.get_writes()), tuple(results), dict(block_state.get_blobs())
+    )
 
 
 def select_and_execute(
@@ -293,4 +329,4 @@ def select_and_execute(
             continue
         chosen.append(tx)
         results.append(_execute_one(app, tx, block_state, context))
-    return chosen, BlockExecution(dict(block_state.get_writes()), tuple(results))
+    return chosen, _get_execution(block_state, results)

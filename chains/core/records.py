@@ -37,9 +37,10 @@ records would give equal fields equal leaf hashes, linking the records.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
+from typing import Any
 
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.merkle import (
@@ -232,21 +233,12 @@ _OPAD = bytes(byte ^ 0x5C for byte in range(256))
 _SHA256_BLOCK = 64
 
 
-def _get_salt_function(seed: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256(seed, SALT_DOMAIN || encoded name) with the key's pads hashed once
-    (RFC 2104), for the many fields of one record; equal to :func:`compute_field_salt`."""
+def _get_hmac_pads(seed: bytes) -> tuple[Any, Any]:
+    """SHA-256 states with HMAC-SHA256's inner and outer key pads for ``seed`` absorbed
+    (RFC 2104): a salt is then two short hashes, not a new HMAC per field."""
     key = seed if len(seed) <= _SHA256_BLOCK else sha256(seed).digest()
     key = key.ljust(_SHA256_BLOCK, b"\x00")
-    inner, outer = sha256(key.translate(_IPAD)), sha256(key.translate(_OPAD))
-
-    def compute_salt(encoded_name: bytes) -> bytes:
-        inner_hash = inner.copy()
-        inner_hash.update(SALT_DOMAIN + encoded_name)
-        outer_hash = outer.copy()
-        outer_hash.update(inner_hash.digest())
-        return outer_hash.digest()
-
-    return compute_salt
+    return sha256(key.translate(_IPAD)), sha256(key.translate(_OPAD))
 
 
 def compute_field_salt(seed: bytes, name: str) -> bytes:
@@ -262,32 +254,23 @@ def compute_field_salt(seed: bytes, name: str) -> bytes:
 # Committing and disclosing
 # --------------------------------------------------------------------------
 
+_NameParts = tuple[bytes, bytes, bytes]
+_NAME_PARTS: dict[str, _NameParts] = {}
+_NAME_PARTS_LIMIT = 4096
+"""Field names are few (each application has a fixed set), so their parts are kept."""
 
-def _get_canonical_fields(
-    fields: Mapping[str, FieldValue] | Iterable[tuple[str, FieldValue]],
-) -> list[tuple[bytes, str, FieldValue, bytes]]:
-    """(encoded name, name, value, encoded value) sorted canonically; refuses duplicates and
-    empty records."""
-    items = fields.items() if isinstance(fields, Mapping) else fields
-    seen: dict[bytes, tuple[str, FieldValue, bytes]] = {}
-    try:
-        pairs = list(items)
-    except TypeError:
-        raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "a record must be a mapping") from None
-    for pair in pairs:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "record items are (name, value)")
-        name, value = pair
+
+def _get_name_parts(name: str) -> _NameParts:
+    """(UTF-8 name, the salt's HMAC message, the leaf's len32(name) || name) of a field."""
+    parts = _NAME_PARTS.get(name) if type(name) is str else None
+    if parts is None:
         encoded = encode_field_name(name)
-        if encoded in seen:
-            raise ConsortiumError(
-                ErrorCode.RECORD_DUPLICATE_FIELD, f"field {name!r} appears more than once"
-            )
-        # Encoding refuses unsupported values before anything is committed.
-        seen[encoded] = (name, value, encode_field_value(value))
-    if not seen:
-        raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "a record needs at least one field")
-    return [(encoded, *seen[encoded]) for encoded in sorted(seen)]
+        parts = (encoded, SALT_DOMAIN + encoded, _length_prefixed(encoded))
+        if type(name) is str:
+            if len(_NAME_PARTS) >= _NAME_PARTS_LIMIT:
+                _NAME_PARTS.clear()
+            _NAME_PARTS[name] = parts
+    return parts
 
 
 def commit_record(
@@ -296,28 +279,58 @@ def commit_record(
     """Commit to ``fields`` (a mapping, or (name, value) pairs) with salts from ``seed``.
 
     Equal to salting and hashing each field with :func:`compute_field_salt` and
-    :func:`compute_field_leaf_hash`, with every name and value encoded once:
-    records are committed on every node for every transaction that writes one.
+    :func:`compute_field_leaf_hash`, with every name and value encoded once and
+    the seed's HMAC pads hashed once: every node commits every record that a
+    transaction writes, so this is on the execution path of each block.
+    Refuses RECORD_MALFORMED (no fields, a short seed, an unsupported value)
+    and RECORD_DUPLICATE_FIELD.
     """
-    canonical = _get_canonical_fields(fields)
-    compute_field_salt(seed, canonical[0][1])  # refuses a short seed
-    compute_salt = _get_salt_function(seed)
-    salts = []
-    leaf_hashes = []
-    for encoded_name, _, _, encoded_value in canonical:
-        salt = compute_salt(encoded_name)
-        # compute_leaf_hash(compute_field_leaf(...)) with each part encoded once.
-        leaf = _LEAF_HASH_PREFIX + salt + _length_prefixed(encoded_name) + encoded_value
+    items = fields.items() if isinstance(fields, Mapping) else fields
+    try:
+        pairs = list(items)
+    except TypeError:
+        raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "a record must be a mapping") from None
+    if not pairs:
+        raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "a record needs at least one field")
+    if not isinstance(seed, bytes) or len(seed) < MIN_SEED_LEN:
+        raise ConsortiumError(
+            ErrorCode.RECORD_MALFORMED, f"a record seed must be at least {MIN_SEED_LEN} bytes"
+        )
+    # Canonical order: by UTF-8 name. Encoding refuses bad values before anything is hashed.
+    by_name: dict[bytes, tuple[str, FieldValue, bytes, bytes, bytes]] = {}
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ConsortiumError(ErrorCode.RECORD_MALFORMED, "record items are (name, value)")
+        name, value = pair
+        encoded_name, salt_message, leaf_name = _get_name_parts(name)
+        if encoded_name in by_name:
+            raise ConsortiumError(
+                ErrorCode.RECORD_DUPLICATE_FIELD, f"field {name!r} appears more than once"
+            )
+        by_name[encoded_name] = (name, value, encode_field_value(value), salt_message, leaf_name)
+    inner, outer = _get_hmac_pads(seed)
+    prefix = _LEAF_HASH_PREFIX
+    names, values, salts, leaf_hashes, encoded_values = [], [], [], [], []
+    for encoded_name in sorted(by_name):
+        name, value, encoded_value, salt_message, leaf_name = by_name[encoded_name]
+        inner_hash = inner.copy()
+        inner_hash.update(salt_message)
+        outer_hash = outer.copy()
+        outer_hash.update(inner_hash.digest())
+        salt = outer_hash.digest()
+        # compute_leaf_hash(compute_field_leaf(...)), each part encoded once.
+        leaf_hashes.append(sha256(prefix + salt + leaf_name + encoded_value).digest())
+        names.append(name)
+        values.append(value)
         salts.append(salt)
-        leaf_hashes.append(Hash32(sha256(leaf).digest()))
-    commitment = compute_root_from_leaf_hashes(leaf_hashes)
+        encoded_values.append(encoded_value)
     return CommittedRecord(
-        commitment,
-        tuple(name for _, name, _, _ in canonical),
-        tuple(value for _, _, value, _ in canonical),
+        compute_root_from_leaf_hashes(leaf_hashes),
+        tuple(names),
+        tuple(values),
         tuple(salts),
         tuple(leaf_hashes),
-        tuple(encoded_value for _, _, _, encoded_value in canonical),
+        tuple(encoded_values),
     )
 
 

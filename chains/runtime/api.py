@@ -205,6 +205,13 @@ class NodeService(node_pb2_grpc.NodeServicer):
             certificate=store.get_certificate(height),
         )
 
+    async def GetBlob(self, request, context):  # noqa: N802
+        """A blob stored beside the state tree, or found=false."""
+        if not request.key:
+            await abort_with(context, ErrorCode.MALFORMED_INPUT, "a blob key is not empty")
+        value = self.node.store.get_blob(request.key)
+        return node_pb2.GetBlobResponse(found=value is not None, value=value or b"")
+
     async def StreamHeaders(self, request, context):  # noqa: N802
         """Committed headers from ``from_height``, then every new one."""
         node = self.node

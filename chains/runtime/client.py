@@ -125,9 +125,7 @@ class NodeClient:
 
     def get_validator_set_response(self, height: int = 0) -> node_pb2.GetValidatorSetResponse:
         """The validator set signing ``height`` as served: its height and exact encoded bytes."""
-        return self._call(
-            self.stub.GetValidatorSet, node_pb2.GetValidatorSetRequest(height=height)
-        )
+        return self._call(self.stub.GetValidatorSet, node_pb2.GetValidatorSetRequest(height=height))
 
     def get_validator_set(self, height: int = 0) -> ValidatorSet:
         """The validator set signing ``height``."""
@@ -136,6 +134,10 @@ class NodeClient:
     def query_state(self, key: bytes, height: int = 0) -> node_pb2.QueryStateResponse:
         """A state value at ``height`` (0: latest) with its proof."""
         return self._call(self.stub.QueryState, node_pb2.QueryStateRequest(key=key, height=height))
+
+    def get_blob(self, key: bytes) -> node_pb2.GetBlobResponse:
+        """A blob stored beside the state tree (``found`` false when there is none)."""
+        return self._call(self.stub.GetBlob, node_pb2.GetBlobRequest(key=key))
 
     def stream_headers(self, from_height: int = 0) -> Iterator[node_pb2.CertifiedHeader]:
         """Certified headers from ``from_height`` on, as they are committed."""

@@ -121,9 +121,16 @@ class TipState:
     tip version only and is updated with each committed block's writes.
     """
 
-    def __init__(self, tree: StateTree, version: Version, limit: int = STATE_CACHE_ENTRIES) -> None:
+    def __init__(
+        self,
+        tree: StateTree,
+        version: Version,
+        get_blob: Callable[[bytes], bytes | None],
+        limit: int = STATE_CACHE_ENTRIES,
+    ) -> None:
         self._tree = tree
         self._version = version
+        self._get_blob = get_blob
         self._cache: dict[bytes, bytes | None] = {}
         self._limit = limit
 
@@ -137,6 +144,10 @@ class TipState:
             cache.clear()
         cache[key] = value
         return value
+
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The stored blob under ``key``, or None (blobs never change: no tip to track)."""
+        return self._get_blob(key)
 
     def advance(self, version: Version, updates: Mapping[bytes, bytes | None]) -> None:
         """Move to ``version``, the tip plus ``updates`` (the committed block's writes)."""
@@ -221,7 +232,7 @@ class Node:
                 "this data directory belongs to another genesis file; use a fresh directory",
             )
         self.tip = self._load_tip()
-        self.tip_state = TipState(self.tree, Version(self.tip.height))
+        self.tip_state = TipState(self.tree, Version(self.tip.height), self.store.get_blob)
 
     def _load_tip(self) -> ChainTip:
         height = self.store.get_last_height()
@@ -533,6 +544,7 @@ class Node:
                     certificate_raw=record_certificate,
                     txs=txs,
                     tree_batch=prepared.batch,
+                    blobs=prepared.execution.blobs,
                     meta={},
                     wal_prune_below=Height(height + 1),
                 )

@@ -158,6 +158,20 @@ class QueryStateResponse(_message.Message):
     certificate: bytes
     def __init__(self, height: _Optional[int] = ..., found: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ..., header: _Optional[bytes] = ..., certificate: _Optional[bytes] = ...) -> None: ...
 
+class GetBlobRequest(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    def __init__(self, key: _Optional[bytes] = ...) -> None: ...
+
+class GetBlobResponse(_message.Message):
+    __slots__ = ("found", "value")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    value: bytes
+    def __init__(self, found: _Optional[bool] = ..., value: _Optional[bytes] = ...) -> None: ...
+
 class StreamHeadersRequest(_message.Message):
     __slots__ = ("from_height",)
     FROM_HEIGHT_FIELD_NUMBER: _ClassVar[int]

@@ -71,6 +71,11 @@ class NodeStub:
                 request_serializer=consortium_dot_v1_dot_node__pb2.QueryStateRequest.SerializeToString,
                 response_deserializer=consortium_dot_v1_dot_node__pb2.QueryStateResponse.FromString,
                 _registered_method=True)
+        self.GetBlob = channel.unary_unary(
+                '/consortium.v1.Node/GetBlob',
+                request_serializer=consortium_dot_v1_dot_node__pb2.GetBlobRequest.SerializeToString,
+                response_deserializer=consortium_dot_v1_dot_node__pb2.GetBlobResponse.FromString,
+                _registered_method=True)
         self.StreamHeaders = channel.unary_stream(
                 '/consortium.v1.Node/StreamHeaders',
                 request_serializer=consortium_dot_v1_dot_node__pb2.StreamHeadersRequest.SerializeToString,
@@ -132,6 +137,15 @@ class NodeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBlob(self, request, context):
+        """A blob a block stored beside the state tree (a record's fields under
+        "recbody/" || commitment). It carries no proof: its key commits to it, so
+        check it against what the state proves (the record head's commitment).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StreamHeaders(self, request, context):
         """Committed headers from a height on, then each new one as it is committed.
         """
@@ -176,6 +190,11 @@ def add_NodeServicer_to_server(servicer, server):
                     servicer.QueryState,
                     request_deserializer=consortium_dot_v1_dot_node__pb2.QueryStateRequest.FromString,
                     response_serializer=consortium_dot_v1_dot_node__pb2.QueryStateResponse.SerializeToString,
+            ),
+            'GetBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBlob,
+                    request_deserializer=consortium_dot_v1_dot_node__pb2.GetBlobRequest.FromString,
+                    response_serializer=consortium_dot_v1_dot_node__pb2.GetBlobResponse.SerializeToString,
             ),
             'StreamHeaders': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamHeaders,
@@ -374,6 +393,33 @@ class Node:
             '/consortium.v1.Node/QueryState',
             consortium_dot_v1_dot_node__pb2.QueryStateRequest.SerializeToString,
             consortium_dot_v1_dot_node__pb2.QueryStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/consortium.v1.Node/GetBlob',
+            consortium_dot_v1_dot_node__pb2.GetBlobRequest.SerializeToString,
+            consortium_dot_v1_dot_node__pb2.GetBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,

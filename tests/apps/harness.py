@@ -88,7 +88,7 @@ class AppHarness:
         self.time_unix_ms += 1_000
         context = BlockContext(ChainId(self.chain_id), Height(self.height), self.time_unix_ms, b"")
         execution = execute_block(self.app, context, txs, self.state)
-        self.state.apply(execution.updates)
+        self.state.apply(execution.updates, execution.blobs)
         return list(execution.results)
 
     def run(self, key: Ed25519KeyPair, tx_type: str, payload: Message | bytes) -> TxResult:

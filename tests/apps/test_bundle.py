@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,6 +36,7 @@ from chains.apps.bundle import (
 from chains.apps.records import (
     create_record,
     decode_record_body,
+    decode_record_head,
     get_record_body_key,
     get_record_key,
     update_record,
@@ -164,10 +165,12 @@ def sign_header(header: Header, signers: Sequence[int], base: int = 1000) -> byt
 
 @dataclass(frozen=True)
 class World:
-    """A state tree at one height, its header signed by some validators, and their set."""
+    """A state tree at one height with its blobs, its header signed by some validators,
+    and their set."""
 
     validators: ValidatorSet
     tree: StateTree
+    blobs: Mapping[bytes, bytes]
     header: Header
     certificate: bytes
 
@@ -175,8 +178,8 @@ class World:
         version = Version(self.header.height)
         head_key = get_record_key(kind, record_id)
         head, proof = self.tree.get_with_proof(head_key, version)
-        body = self.tree.get(get_record_body_key(kind, record_id), version)
-        assert head is not None and body is not None
+        assert head is not None
+        body = self.blobs[get_record_body_key(decode_record_head(head).commitment)]
         seed, fields = decode_record_body(body)
         committed = commit_record(fields, seed)
         disclosure = disclose_fields(committed, committed.names if names is None else names)
@@ -227,7 +230,8 @@ def make_world(
             proposer=validators.get_public_key(0),
         )
     )
-    return World(validators, tree, header, sign_header(header, signers, base))
+    blobs = dict(overlay.get_blobs())
+    return World(validators, tree, blobs, header, sign_header(header, signers, base))
 
 
 WORLD = make_world()

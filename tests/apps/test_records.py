@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from chains.apps.records import (
     MAX_SEED_LEN,
+    StoredRecord,
     create_record,
     decode_record_body,
     decode_record_head,
+    encode_record_body,
     get_record_body_key,
     get_record_key,
     get_seed_error,
@@ -29,6 +31,7 @@ from chains.core.records import (
     disclose_fields,
     verify_disclosure,
 )
+from consortium.v1 import records_pb2
 from tests.app_helpers import DictState
 
 SEED = bytes(range(32))
@@ -48,13 +51,13 @@ def new_state() -> StateOverlay:
 def commit(overlay: StateOverlay) -> DictState:
     """The overlay's writes applied to fresh state, as a block would commit them."""
     state = DictState()
-    state.apply(overlay.get_writes())
+    state.apply(overlay.get_writes(), overlay.get_blobs())
     return state
 
 
 def test_keys_name_the_kind_and_id() -> None:
     assert get_record_key("invoice", "044031900111") == b"rec/invoice/044031900111"
-    assert get_record_body_key("filing", "X:2025-Q1:vat") == b"recbody/filing/X:2025-Q1:vat"
+    assert get_record_body_key(b"\x07" * 32) == b"recbody/" + b"\x07" * 32
 
 
 def test_create_then_read_round_trips() -> None:
@@ -63,10 +66,9 @@ def test_create_then_read_round_trips() -> None:
     assert (created.version, created.updated_height) == (1, 12)
     assert created.commitment == commit_record(INVOICE, SEED).commitment
     state = commit(overlay)
-    assert set(state.values) == {
-        get_record_key("invoice", "044031900111"),
-        get_record_body_key("invoice", "044031900111"),
-    }
+    # One state key; the fields are a blob under the commitment, beside the tree.
+    assert set(state.values) == {get_record_key("invoice", "044031900111")}
+    assert set(state.blobs) == {get_record_body_key(created.commitment)}
     record = read_record(state, "invoice", "044031900111")
     assert record is not None
     assert dict(record.fields) == INVOICE
@@ -89,8 +91,8 @@ def test_create_then_read_round_trips() -> None:
 
 def test_the_body_keeps_fields_in_canonical_order() -> None:
     overlay = new_state()
-    create_record(overlay, "invoice", "1", INVOICE, SEED, height=1)
-    seed, fields = decode_record_body(overlay.get(get_record_body_key("invoice", "1")))
+    created = create_record(overlay, "invoice", "1", INVOICE, SEED, height=1)
+    seed, fields = decode_record_body(overlay.get_blob(get_record_body_key(created.commitment)))
     assert seed == SEED
     assert list(fields) == sorted(INVOICE)
 
@@ -208,3 +210,53 @@ def test_any_disclosed_subset_verifies_against_the_stored_head(
         head.commitment, Disclosure(disclosure.field_count, (forged, *disclosure.fields[1:]))
     )
     assert verdict.code == ErrorCode.RECORD_COMMITMENT_MISMATCH
+
+
+def test_every_version_keeps_its_own_body_beside_the_tree() -> None:
+    overlay = new_state()
+    first = create_record(overlay, "invoice", "1", INVOICE, SEED, height=3)
+    second = update_record(overlay, first, {"status": "reimbursed"}, height=9)
+    state = commit(overlay)
+    assert set(state.values) == {get_record_key("invoice", "1")}
+    for version in (first, second):
+        seed, fields = decode_record_body(state.get_blob(get_record_body_key(version.commitment)))
+        assert commit_record(fields, seed).commitment == version.commitment
+
+
+def test_a_head_whose_body_is_missing_is_a_malformed_record() -> None:
+    overlay = new_state()
+    create_record(overlay, "invoice", "1", INVOICE, SEED, height=1)
+    state = DictState()
+    state.apply(overlay.get_writes())  # the head without its blob: a damaged store
+    with pytest.raises(ConsortiumError) as raised:
+        read_record(state, "invoice", "1")
+    assert raised.value.code == ErrorCode.RECORD_MALFORMED
+
+
+FIELD_VALUES = st.one_of(
+    st.text(max_size=300), st.integers(), st.booleans(), st.binary(max_size=20_000)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fields=st.dictionaries(st.text(min_size=1, max_size=200), FIELD_VALUES, min_size=1, max_size=8),
+    seed=st.binary(min_size=16, max_size=64),
+)
+def test_a_body_is_exactly_its_protobuf_encoding(fields: dict, seed: bytes) -> None:
+    # The body is written without building protobuf messages; it must be the same bytes,
+    # for names and values on both sides of every varint length boundary.
+    try:
+        committed = commit_record(fields, seed)
+    except ConsortiumError:
+        return  # e.g. a name with a lone surrogate: no record to encode
+    record = StoredRecord("k", "1", fields, seed, committed.commitment, 1, 1)
+    expected = records_pb2.RecordBody(
+        seed=seed,
+        fields=[
+            records_pb2.RecordField(name=name, value=value)
+            for name, value in zip(committed.names, committed.encoded_values, strict=True)
+        ],
+    ).SerializeToString()
+    assert encode_record_body(record, committed) == expected
+    assert decode_record_body(expected) == (seed, dict(fields))

@@ -37,18 +37,19 @@ ENTERPRISES = 5
 
 
 def read_verified_record(address: str, kind: str, record_id: str) -> dict[str, FieldValue]:
-    """A record's fields, with its head and body proven in one certified header's state root."""
+    """A record's fields: its head proven in a certified header's state root, and its body
+    the blob that head commits to."""
     with NodeClient(address) as client:
         height = client.get_chain_info().height
         validators = client.get_validator_set(height)
-        values = []
-        for key in (get_record_key(kind, record_id), get_record_body_key(kind, record_id)):
-            checked = verify_state_response(validators, key, client.query_state(key, height))
-            assert checked.verdict.ok, (kind, record_id, checked.verdict)
-            assert checked.height == height and checked.value is not None, (kind, record_id)
-            values.append(checked.value)
-    head = decode_record_head(values[0])
-    seed, fields = decode_record_body(values[1])
+        key = get_record_key(kind, record_id)
+        checked = verify_state_response(validators, key, client.query_state(key, height))
+        assert checked.verdict.ok, (kind, record_id, checked.verdict)
+        assert checked.height == height and checked.value is not None, (kind, record_id)
+        head = decode_record_head(checked.value)
+        body = client.get_blob(get_record_body_key(head.commitment))
+    assert body.found, (kind, record_id)
+    seed, fields = decode_record_body(body.value)
     assert commit_record(fields, seed).commitment == head.commitment
     return fields
 

@@ -36,8 +36,8 @@ def assert_valid_record(harness: AppHarness, kind: str, record_id: str) -> None:
     its field count matches, and a disclosure of each field verifies against it."""
     head_raw = harness.state.get(RECORD_PREFIX + f"{kind}/{record_id}".encode())
     assert head_raw is not None, f"no head for {kind}/{record_id}"
-    assert harness.state.get(get_record_body_key(kind, record_id)) is not None
     head = decode_record_head(head_raw)
+    assert harness.state.get_blob(get_record_body_key(head.commitment)) is not None
     record = read_record(harness.state, kind, record_id)
     assert record is not None
     assert (head.kind, head.id) == (kind, record_id)

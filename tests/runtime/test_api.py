@@ -263,3 +263,12 @@ def test_metrics_are_exported(net) -> None:
 def test_nonce_key_is_readable_through_the_state_query(client, sender) -> None:
     response = client.query_state(get_nonce_key(sender.key.public_key))
     assert response.found and int.from_bytes(response.value, "big") >= 1
+
+
+def test_an_unknown_blob_is_not_found_and_an_empty_key_is_refused(client) -> None:
+    # Stored blobs are served in the tax-chain tests (record bodies, by commitment).
+    response = client.get_blob(b"recbody/" + b"\x00" * 32)
+    assert not response.found and response.value == b""
+    refusal = _refusal(lambda: client.get_blob(b""))
+    assert refusal.code == ErrorCode.MALFORMED_INPUT
+    assert refusal.status == grpc.StatusCode.INVALID_ARGUMENT

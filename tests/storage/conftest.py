@@ -131,8 +131,10 @@ def make_record(
     meta: Mapping[str, bytes] | None = None,
     wal_prune_below: int | None = None,
     version: int | None = None,
+    blobs: Mapping[bytes, bytes] | None = None,
 ) -> CommitRecord:
-    """A record for block ``height`` whose tree batch is computed on ``store``'s latest state."""
+    """A record for block ``height`` whose tree batch is computed on ``store``'s latest state
+    (and, unless given, one blob of its own)."""
     txs = get_block_txs_for(height) if txs is None else list(txs)
     updates = get_updates_for(height) if updates is None else updates
     batch = compute_tree_batch(store, Version(height if version is None else version), updates)
@@ -146,6 +148,7 @@ def make_record(
         tree_batch=batch,
         meta=dict(meta or {}),
         wal_prune_below=None if wal_prune_below is None else Height(wal_prune_below),
+        blobs={b"blob/%d" % height: b"value %d" % height} if blobs is None else blobs,
     )
 
 
@@ -173,6 +176,7 @@ def get_snapshot(store: ChainStore, record: CommitRecord) -> dict[str, object]:
         "block_txs": store.get_block_txs(record.height),
         "root": store.get_root(record.tree_batch.version),
         "nodes": [store.get_node(key) for key in record.tree_batch.new_nodes],
+        "blobs": [store.get_blob(key) for key in record.blobs],
         "meta": {key: store.get_meta(key) for key in record.meta},
         "wal": store.get_wal(Height(0)),
     }

@@ -75,6 +75,7 @@ def test_an_empty_store_has_nothing(store: ChainStore) -> None:
     assert store.get_oldest_version() is None
     assert store.get_root(Version(0)) is None
     assert store.get_node(compute_node_key(0, 0, 0)) is None
+    assert store.get_blob(b"blob/1") is None
 
 
 # Blocks and transactions.
@@ -204,6 +205,39 @@ def test_transactions_must_be_well_formed(store: ChainStore) -> None:
     assert_refused(store, make_record(store, 1, txs=[nul]), ErrorCode.MALFORMED_INPUT)
 
 
+# Blobs beside the state tree.
+
+
+def test_blobs_are_stored_with_their_block(store: ChainStore) -> None:
+    records = commit_blocks(store, 1, 3)
+    for record in records:
+        assert record.blobs and all(store.get_blob(k) == v for k, v in record.blobs.items())
+    assert store.get_blob(b"blob/4") is None
+    value = bytes(range(256)) * 8  # every byte value, beyond one small page row
+    store.commit_block(make_record(store, 4, blobs={b"\x00\xff key": value}))
+    assert store.get_blob(b"\x00\xff key") == value
+
+
+def test_a_blob_stored_again_keeps_its_row(store: ChainStore) -> None:
+    # A blob key commits to its value: a later block writing the same key (a record
+    # back in an earlier state) writes the same blob, and the store keeps one row.
+    commit_blocks(store, 1, 1)
+    store.commit_block(make_record(store, 2, blobs={b"blob/1": b"value 1", b"blob/2b": b"x"}))
+    assert store.get_blob(b"blob/1") == b"value 1"
+    assert store.get_blob(b"blob/2b") == b"x"
+
+
+@pytest.mark.parametrize("blob", [(b"", b"value"), (b"key", "text"), ("key", b"value")])
+def test_a_blob_that_is_not_non_empty_bytes_is_refused(
+    store: ChainStore, blob: tuple[object, object]
+) -> None:
+    record = make_record(store, 1, blobs={blob[0]: blob[1]})  # type: ignore[dict-item]
+    with pytest.raises(ConsortiumError) as caught:
+        store.commit_block(record)
+    assert caught.value.code == ErrorCode.MALFORMED_INPUT
+    assert store.get_last_height() == 0
+
+
 def test_a_refused_commit_is_followed_by_a_good_one(store: ChainStore) -> None:
     (first,) = commit_blocks(store, 1, 1)
     duplicate = make_record(store, 2, txs=[make_tx(2, 0), first.txs[0]])
@@ -215,9 +249,11 @@ def test_a_refused_commit_is_followed_by_a_good_one(store: ChainStore) -> None:
         (make_tx(2, 0), type(first.txs[0])(first.txs[0].tx_id, Height(2), 1, b"x", 0, "")),
         duplicate.tree_batch,
         {"refused": b"yes"},
+        blobs={b"refused blob": b"no"},
     )
     assert_refused(store, duplicate, CONFLICT)
     assert store.get_meta("refused") is None
+    assert store.get_blob(b"refused blob") is None
     good = make_record(store, 2)
     store.commit_block(good)
     assert store.get_block(Height(2)) == good.block_raw
@@ -428,6 +464,7 @@ def test_everything_survives_a_reopen(store: ChainStore, store_url: str) -> None
         assert reopened.get_wal(Height(0)) == [WalEntry(Height(6), b"prevote")]
         assert reopened.get_meta("chain_id") == b"tax-1"
         assert reopened.get_meta("last/1") == b"5"
+        assert all(reopened.get_blob(k) == v for r in records for k, v in r.blobs.items())
         tree = StateTree(reopened)
         assert {v: tree.get_root(Version(v)) for v in range(6)} == roots
         value, proof = tree.get_with_proof(b"genesis/3", Version(5))

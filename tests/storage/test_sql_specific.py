@@ -39,7 +39,14 @@ from chains.runtime.storage import (
 )
 from chains.runtime.storage.models import Base, Transaction
 
-from .conftest import SQL_BACKENDS, commit_blocks, get_snapshot, make_record, make_tx
+from .conftest import (
+    SQL_BACKENDS,
+    commit_blocks,
+    get_snapshot,
+    get_updates_for,
+    make_record,
+    make_tx,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MISCONFIGURED = ErrorCode.STORAGE_MISCONFIGURED
@@ -184,6 +191,57 @@ def test_the_schema_downgrades_and_upgrades_again(fresh_url: str) -> None:
         reopened.close()
 
 
+def get_table_sql(connection: Connection, table: str) -> str:
+    """SQLite's CREATE statement of ``table``."""
+    query = text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name")
+    return str(connection.execute(query, {"name": table}).scalar_one())
+
+
+def test_a_store_written_before_0002_reads_and_prunes_the_same(fresh_url: str) -> None:
+    # Revision 0002 packs the stale-node index into one row per version (and rebuilds
+    # SQLite's tree_nodes WITHOUT ROWID). A store written under 0001 must come through it
+    # whole: same nodes, and pruning deletes exactly what it would have deleted.
+    store = open_sql_store(fresh_url)
+    records = commit_blocks(store, 1, 6)
+    stale = [key for record in records for key in dict.fromkeys(record.tree_batch.stale_keys)]
+    with store.engine.begin() as connection:
+        command.downgrade(sql.get_alembic_config(connection), "0001")
+    with store.engine.connect() as connection:
+        old_rows = connection.execute(text("SELECT count(*) FROM tree_stale")).scalar_one()
+        if connection.dialect.name == "sqlite":
+            assert "WITHOUT ROWID" not in get_table_sql(connection, "tree_nodes").upper()
+    assert old_rows == len(stale) > 0
+    store.close()
+
+    migrated = open_sql_store(fresh_url)  # opening upgrades to the newest revision
+    reference = InMemoryChainStore()
+    try:
+        for record in records:
+            reference.commit_block(record)
+        with migrated.engine.connect() as connection:
+            assert get_schema_differences(connection) == []
+            if connection.dialect.name == "sqlite":
+                assert "WITHOUT ROWID" in get_table_sql(connection, "tree_nodes").upper()
+        tree, expected = StateTree(migrated), StateTree(reference)
+        assert tree.get_root(Version(6)) == expected.get_root(Version(6))
+        assert tree.prune(Version(4)) == expected.prune(Version(4)) > 0
+        for key in get_updates_for(5):
+            assert tree.get_with_proof(key, Version(5)) == expected.get_with_proof(key, Version(5))
+        assert not tree.is_version_available(Version(3))
+    finally:
+        migrated.close()
+
+
+def test_packed_node_keys_round_trip_and_a_cut_set_is_refused() -> None:
+    keys = [b"", b"\x01" * 10, bytes(range(42))]
+    packed = sql.pack_node_keys(keys)
+    assert sql.unpack_node_keys(packed) == keys
+    assert sql.unpack_node_keys(b"") == []
+    with pytest.raises(ConsortiumError) as caught:
+        sql.unpack_node_keys(packed[:-1])
+    assert caught.value.code == ErrorCode.MALFORMED_INPUT
+
+
 def test_a_schema_from_a_newer_node_is_refused(fresh_url: str) -> None:
     store = open_sql_store(fresh_url)
     with store.engine.begin() as connection:
@@ -205,6 +263,7 @@ def test_the_migrations_ship_with_the_package() -> None:
         if path.is_file() and "__pycache__" not in path.parts
     ]
     assert "migrations/env.py" in files and "migrations/versions/0001_initial.py" in files
+    assert "migrations/versions/0002_compact_state_writes.py" in files
     assert [name for name in files if not any(fnmatch(name, p) for p in patterns)] == []
 
 

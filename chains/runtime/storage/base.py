@@ -3,8 +3,9 @@
 A node keeps everything it must not lose in one :class:`ChainStore`: committed
 blocks with their commit certificates, the transactions in them with their
 results, the state tree (the store *is* the tree's
-:class:`~chains.core.state_tree.store.NodeStore`), the consensus safety data
-and write-ahead log, and a few small metadata entries. Committing a block is
+:class:`~chains.core.state_tree.store.NodeStore`), the blobs blocks write
+beside the tree (:mod:`chains.core.app`), the consensus safety data and
+write-ahead log, and a few small metadata entries. Committing a block is
 one atomic write (:class:`CommitRecord`): after a crash the store holds
 either all of a block (its transactions, its state version, its metadata) or
 none of it, so the node never acknowledges a block that a restart could lose,
@@ -20,7 +21,7 @@ exactly as they were received and hashed (DESIGN §3), never re-serialised.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -69,6 +70,9 @@ class CommitRecord:
     """Small application or node entries to upsert in the same transaction (e.g. "valset/12")."""
     wal_prune_below: Height | None = None
     """Delete consensus WAL entries of heights below this, in the same transaction."""
+    blobs: Mapping[bytes, bytes] = field(default_factory=dict)
+    """Blobs the block stores beside the state tree; a key stored already is kept as it is
+    (a blob key commits to its value, so both are the same blob)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,10 @@ class ChainStore(NodeStore, Protocol):
         genesis version 0 before block 1), and when a transaction id is
         already stored or repeated: a transaction is never included twice.
         """
+        ...
+
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The blob a committed block stored under ``key``, or None."""
         ...
 
     def get_block(self, height: Height) -> bytes | None:
@@ -205,6 +213,11 @@ def verify_commit_record(
         if tx.tx_id in seen:
             return _conflict(f"transaction {tx.tx_id.hex()} appears twice in block {height}")
         seen.add(tx.tx_id)
+    for key, value in record.blobs.items():
+        if not (isinstance(key, bytes) and key and isinstance(value, bytes)):
+            return refuse(
+                ErrorCode.MALFORMED_INPUT, f"block {height} has a blob that is not non-empty bytes"
+            )
     return ACCEPTED
 
 

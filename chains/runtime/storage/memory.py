@@ -32,6 +32,7 @@ class InMemoryChainStore:
         self._safety: bytes | None = None
         self._wal: list[WalEntry] = []
         self._meta: dict[str, bytes] = {}
+        self._blobs: dict[bytes, bytes] = {}
 
     # NodeStore: the state tree.
 
@@ -92,10 +93,16 @@ class InMemoryChainStore:
         self._block_txs[height] = txs
         self._txs.update((tx.tx_id, tx) for tx in txs)
         self._meta.update(record.meta)
+        for key, value in record.blobs.items():
+            self._blobs.setdefault(key, value)
         if record.wal_prune_below is not None:
             below = record.wal_prune_below
             self._wal = [entry for entry in self._wal if entry.height >= below]
         self._last_height = height
+
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The blob a committed block stored under ``key``, or None."""
+        return self._blobs.get(key)
 
     def get_block(self, height: Height) -> bytes | None:
         """The serialised block at ``height``, or None."""

@@ -71,9 +71,14 @@ class Transaction(Base):
 
 
 class TreeNode(Base):
-    """One state-tree node under its encoded node key (written once, deleted by pruning)."""
+    """One state-tree node under its encoded node key (written once, deleted by pruning).
+
+    On SQLite the table is ``WITHOUT ROWID``: the rows live in the primary key's
+    b-tree, so a node insert updates one b-tree, not a table and an index.
+    """
 
     __tablename__ = "tree_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     node_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
     node: Mapped[bytes] = mapped_column(LargeBinary)
@@ -89,14 +94,28 @@ class TreeRoot(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class TreeStale(Base):
-    """A node that no version from ``stale_since`` on uses: pruning deletes it."""
+class TreeStaleSet(Base):
+    """The nodes that no version from ``stale_since`` on uses: pruning deletes them.
 
-    __tablename__ = "tree_stale"
+    One row per version, however many nodes it made stale: ``node_keys`` packs
+    their encoded node keys, each preceded by its length in one byte (see
+    ``pack_node_keys`` in ``sql.py``). A block replaces thousands of nodes, and
+    one row costs far less to write than thousands.
+    """
 
-    # The primary key leads with stale_since: pruning reads a prefix of it.
+    __tablename__ = "tree_stale_sets"
+
     stale_since: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    node_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    node_keys: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Blob(Base):
+    """A value a block stored beside the state tree under a key that commits to it."""
+
+    __tablename__ = "blobs"
+
+    key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Safety(Base):

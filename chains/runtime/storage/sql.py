@@ -8,16 +8,17 @@ PostgreSQL commits synchronously by default. The schema belongs to Alembic
 database stamped with a revision this code does not know is refused, because
 it was written by a newer node.
 
-State-tree nodes are write-once under their node keys, so a bounded LRU
-cache of node key -> encoded node can never go stale: commits put the nodes
-they write into it, pruning takes out what it deletes, and the tree's reads
-(one :meth:`SqlChainStore.get_node` per level) mostly stay in memory.
+State-tree nodes are write-once under their node keys, so a bounded cache
+(:class:`~chains.runtime.storage.node_cache.NodeCache`) of node key -> encoded
+node can never go stale: commits put the nodes they write into it and take out
+the nodes they replace (only reads of older versions need those), pruning takes
+out what it deletes, and the tree's reads (one :meth:`SqlChainStore.get_node`
+per level) mostly stay in memory.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,10 @@ from chains.runtime.storage.models import (
     Transaction,
     TreeNode,
     TreeRoot,
-    TreeStale,
+    TreeStaleSet,
     Wal,
 )
+from chains.runtime.storage.node_cache import NodeCache
 
 MIGRATIONS_LOCATION = "chains.runtime.storage:migrations"
 """Alembic's script location: the ``migrations`` directory shipped inside this package."""
@@ -79,7 +81,7 @@ _SELECT_ROOT = select(TreeRoot.root_key, TreeRoot.root_hash).where(
 )
 _TRANSACTIONS: Table = Transaction.__table__  # type: ignore[assignment]
 _TREE_NODES: Table = TreeNode.__table__  # type: ignore[assignment]
-_TREE_STALE: Table = TreeStale.__table__  # type: ignore[assignment]
+_TREE_STALE_SETS: Table = TreeStaleSet.__table__  # type: ignore[assignment]
 _SELECT_LATEST_VERSION = select(func.max(TreeRoot.version))
 _SELECT_OLDEST_VERSION = select(func.min(TreeRoot.version))
 _SELECT_LAST_HEIGHT = select(func.max(Block.height))
@@ -219,15 +221,16 @@ def get_current_revisions(connection: Connection) -> tuple[str, ...]:
 
 
 def _open_node_reader(engine: Engine) -> tuple[PoolProxiedConnection, Any, str]:
-    # (connection, cursor, query) for reading single nodes in autocommit mode. SQLite
-    # connections already run without pysqlite's implicit BEGIN (see _on_sqlite_connect).
+    # (connection, cursor, parameter mark) for reading single nodes and blobs in autocommit
+    # mode. SQLite connections already run without pysqlite's implicit BEGIN (see
+    # _on_sqlite_connect).
     connection = engine.raw_connection()
     if engine.dialect.name == "sqlite":
-        query = "SELECT node FROM tree_nodes WHERE node_key = ?"
+        mark = "?"
     else:
         connection.driver_connection.autocommit = True  # type: ignore[union-attr]
-        query = "SELECT node FROM tree_nodes WHERE node_key = %s"
-    return connection, connection.cursor(), query
+        mark = "%s"
+    return connection, connection.cursor(), mark
 
 
 # Writes shared by commit_block and write_batch; each runs inside the caller's transaction.
@@ -274,6 +277,24 @@ def _insert_txs(connection: Connection, txs: Sequence[StoredTx]) -> None:
     _bulk_insert(connection, _TRANSACTIONS, rows)
 
 
+def pack_node_keys(keys: Iterable[bytes]) -> bytes:
+    """Encoded node keys as one ``tree_stale_sets.node_keys`` value: each key after its length."""
+    return b"".join(bytes((len(key),)) + key for key in keys)
+
+
+def unpack_node_keys(packed: bytes) -> list[bytes]:
+    """The encoded node keys of :func:`pack_node_keys`; MALFORMED_INPUT if ``packed`` is cut."""
+    keys = []
+    offset = 0
+    while offset < len(packed):
+        end = offset + 1 + packed[offset]
+        if end > len(packed):
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a stale-node set is truncated")
+        keys.append(packed[offset + 1 : end])
+        offset = end
+    return keys
+
+
 def _write_tree_batch(connection: Connection, batch: TreeBatch) -> None:
     version = batch.version
     nodes = [(encode_node_key(key), node) for key, node in batch.new_nodes.items()]
@@ -283,9 +304,21 @@ def _write_tree_batch(connection: Connection, batch: TreeBatch) -> None:
     connection.execute(
         insert(TreeRoot), {"version": version, "root_key": root_key, "root_hash": root.root_hash}
     )
-    # dict.fromkeys: a key listed twice is still one index row.
-    stale = [(version, encode_node_key(key)) for key in dict.fromkeys(batch.stale_keys)]
-    _bulk_insert(connection, _TREE_STALE, stale)
+    if batch.stale_keys:
+        # dict.fromkeys: a key listed twice is still deleted once.
+        packed = pack_node_keys(encode_node_key(key) for key in dict.fromkeys(batch.stale_keys))
+        _bulk_insert(connection, _TREE_STALE_SETS, [(version, packed)])
+
+
+def _insert_blobs(connection: Connection, blobs: Mapping[bytes, bytes]) -> None:
+    # A key stored already holds the same blob (its key commits to it): keep the row.
+    # One driver-level executemany, like _bulk_insert: a block stores a blob per record.
+    if blobs:
+        mark = "%s" if connection.dialect.name == "postgresql" else "?"
+        connection.exec_driver_sql(
+            f"INSERT INTO blobs (key, value) VALUES ({mark}, {mark}) ON CONFLICT (key) DO NOTHING",
+            list(blobs.items()),
+        )
 
 
 def _upsert(connection: Connection, model: Any, key: str, rows: list[dict[str, Any]]) -> None:
@@ -341,7 +374,7 @@ class SqlChainStore:
                 if connection.dialect.name == "sqlite":
                     verify_sqlite_settings(connection).raise_for_error()
                 upgrade_schema(connection)
-            self._node_reader, self._node_cursor, self._node_query = _open_node_reader(self._engine)
+            self._node_reader, self._node_cursor, mark = _open_node_reader(self._engine)
         except ConsortiumError:
             self._engine.dispose()
             raise
@@ -352,11 +385,10 @@ class SqlChainStore:
                 ErrorCode.STORAGE_MISCONFIGURED,
                 f"cannot open the store at {get_redacted_url(url)!r}: {first_line}",
             ) from error
+        self._node_query = f"SELECT node FROM tree_nodes WHERE node_key = {mark}"
+        self._blob_query = f"SELECT value FROM blobs WHERE key = {mark}"
         self._closed = False
-        self._cache_limit = cache_nodes
-        self._cache: OrderedDict[NodeKey, bytes] = OrderedDict()
-        self._cache_get = self._cache.get
-        self._cache_touch = self._cache.move_to_end
+        self._cache = NodeCache(cache_nodes)
         # The latest root written through this store: StateTree asks for a root on every read.
         self._latest_root: tuple[Version, RootRecord] | None = None
 
@@ -369,9 +401,8 @@ class SqlChainStore:
 
     def get_node(self, node_key: NodeKey) -> bytes | None:
         """The encoded node stored under ``node_key``, or None (never written, or pruned)."""
-        node = self._cache_get(node_key)
+        node = self._cache.get(node_key)
         if node is not None:
-            self._cache_touch(node_key)
             return node
         return self._load_node(node_key)
 
@@ -384,11 +415,7 @@ class SqlChainStore:
         if not rows:
             return None
         node = bytes(rows[0][0])
-        if self._cache_limit:
-            cache = self._cache
-            cache[node_key] = node
-            if len(cache) > self._cache_limit:
-                cache.popitem(last=False)
+        self._cache.put(node_key, node)
         return node
 
     def get_cached_node_count(self) -> int:
@@ -433,26 +460,23 @@ class SqlChainStore:
     def _remember_batch(self, batch: TreeBatch) -> None:
         # Only after the commit: a rolled-back batch must leave no trace in memory.
         self._latest_root = (batch.version, batch.root)
-        limit = self._cache_limit
-        if not limit or not batch.new_nodes:
-            return
-        cache = self._cache
-        cache.update(batch.new_nodes)
-        for _ in range(len(cache) - limit):
-            cache.popitem(last=False)
+        # The nodes this version replaced serve only reads of older versions (rare: a
+        # proof at a past height), so they leave the cache to the nodes of the tip.
+        self._cache.discard(batch.stale_keys)
+        self._cache.put_many(batch.new_nodes)
 
     def prune(self, below_version: Version) -> int:
         """Forget versions below ``below_version`` and the nodes only they used; count deleted."""
-        stale = select(TreeStale.node_key).where(TreeStale.stale_since <= below_version)
+        due = TreeStaleSet.stale_since <= below_version
         with self._engine.begin() as connection:
-            keys = connection.execute(stale).scalars().all()
-            if keys:
-                connection.execute(delete(TreeNode).where(TreeNode.node_key.in_(stale)))
-                connection.execute(delete(TreeStale).where(TreeStale.stale_since <= below_version))
+            sets = connection.execute(select(TreeStaleSet.node_keys).where(due)).scalars()
+            keys = [key for packed in sets for key in unpack_node_keys(bytes(packed))]
+            for start in range(0, len(keys), _IN_CHUNK):
+                chunk = keys[start : start + _IN_CHUNK]
+                connection.execute(delete(TreeNode).where(TreeNode.node_key.in_(chunk)))
+            connection.execute(delete(TreeStaleSet).where(due))
             connection.execute(delete(TreeRoot).where(TreeRoot.version < below_version))
-        pop = self._cache.pop
-        for key in keys:
-            pop(decode_node_key(bytes(key)), None)
+        self._cache.discard(decode_node_key(key) for key in keys)
         if self._latest_root is not None and self._latest_root[0] < below_version:
             self._latest_root = None
         return len(keys)
@@ -474,6 +498,7 @@ class SqlChainStore:
                 _insert_block(connection, record)
                 _insert_txs(connection, record.txs)
                 _write_tree_batch(connection, record.tree_batch)
+                _insert_blobs(connection, record.blobs)
                 _upsert_meta(connection, record.meta)
                 if record.wal_prune_below is not None:
                     connection.execute(delete(Wal).where(Wal.height < record.wal_prune_below))
@@ -514,6 +539,14 @@ class SqlChainStore:
     def _read_one(self, statement: Any, params: dict[str, Any]) -> Any:
         with self._engine.connect() as connection:
             return connection.execute(statement, params).scalar()
+
+    def get_blob(self, key: bytes) -> bytes | None:
+        """The blob a committed block stored under ``key``, or None."""
+        # Read like a node (no snapshot needed): a blob never changes once stored.
+        cursor = self._node_cursor
+        cursor.execute(self._blob_query, (key,))
+        rows = cursor.fetchall()
+        return bytes(rows[0][0]) if rows else None
 
     def get_block(self, height: Height) -> bytes | None:
         """The serialised block at ``height``, or None."""
