@@ -4,7 +4,10 @@ Three parts, each on real processes and SQLite stores (``bench._invoice_load``):
 
 1. **Issuance.** A tax chain of 4 validator processes (the tax bureau,
    public security, customs and the central bank) is started by the
-   launcher; the tax bureau registers 100 enterprises (outside the timing).
+   launcher, paced as ``consortium up`` paces the tax chain
+   (``TAX_CHAIN_CONSENSUS``: a proposer waits 300 ms after a commit and
+   executes the arriving invoices meanwhile); the tax bureau registers 100
+   enterprises (outside the timing).
    A separate load process pre-signs ``tax.invoice.issue`` transactions,
    each enterprise issuing to the next, and offers them in batches over
    gRPC, round-robin over the validators, at a fixed rate above 1,000/s.
@@ -56,6 +59,7 @@ from bench._invoice_load import (
     get_rss_mb,
     make_registrations,
 )
+from chains.consortium import TAX_CHAIN_CONSENSUS
 from chains.core.consensus.validators import ValidatorSet
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.core.types import compute_sha256
@@ -165,6 +169,7 @@ def measure_issuance(
         app="tax",
         app_state=get_genesis_state(),
         validator_names=[name for name, _ in GOVERNING],
+        consensus=dict(TAX_CHAIN_CONSENSUS),  # paced as the consortium's tax chain
     )
     start_network(net_dir)
     try:

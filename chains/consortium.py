@@ -59,6 +59,13 @@ CHAIN_PORT_STRIDE = 10
 TAX, INDUSTRY, FINANCE = "tax", "industry", "finance"
 CHAIN_NAMES = (TAX, INDUSTRY, FINANCE)
 CHAIN_IDS = {TAX: "tax-1", INDUSTRY: "industry-1", FINANCE: "finance-1"}
+TAX_CHAIN_CONSENSUS = {"min_block_interval_ms": 300}
+"""The tax chain's block pacing. It carries a steady stream of e-invoices (Shenzhen issued
+33 million in 2020, with bursts far above the average), so its proposers wait 300 ms
+after a commit, executing the arriving invoices meanwhile: blocks of hundreds of
+invoices share one round of votes, and a lone invoice still commits within half a
+second. The other chains keep the node default (100 ms)."""
+CHAIN_CONSENSUS: dict[str, Mapping[str, int]] = {TAX: TAX_CHAIN_CONSENSUS}
 
 SHENZHEN_REGION_CODE = "440300"
 """Administrative division code of Shenzhen, in the credit codes of enterprises registered there."""
@@ -407,7 +414,8 @@ def create_consortium(
     Chain i's validator j listens on ``base_port + 10 * i + j`` (metrics: 100
     above); ``base_port`` 0 picks a block of ports that is free now.
     ``consensus`` overrides the nodes' consensus settings (milliseconds, see
-    chains.runtime.config). A directory that already holds a consortium is
+    chains.runtime.config) on every chain, over each chain's own
+    (:data:`CHAIN_CONSENSUS`). A directory that already holds a consortium is
     refused (INVALID_CONFIG) unless ``reuse``, which returns the existing one
     unchanged.
     """
@@ -453,7 +461,7 @@ def create_consortium(
             CHAIN_IDS[name],
             accounts=0,
             base_port=base_port + CHAIN_PORT_STRIDE * index,
-            consensus=dict(consensus) if consensus else None,
+            consensus={**CHAIN_CONSENSUS.get(name, {}), **(consensus or {})} or None,
             on_progress=on_progress,
             app=name,
             app_state=compute_app_state(name, public_keys),

@@ -8,6 +8,7 @@ import pytest
 
 from chains.core.app import (
     MAX_NONCE_AHEAD,
+    BlockBuilder,
     BlockContext,
     StateOverlay,
     StateReader,
@@ -37,15 +38,16 @@ CONTEXT = BlockContext(CHAIN, Height(1), 1_700_000_000_000, b"\x00" * 48)
 
 
 class ToyApp:
-    """``put`` writes ``key=value``; ``append`` appends to a key; ``fail`` writes, then fails;
-    ``raise`` writes, then raises; ``blocked`` is refused by check_tx."""
+    """``put`` writes ``key=value``; ``append`` appends to a key; ``blob`` stores a blob
+    ``key=value``; ``fail`` writes (and stores a blob), then fails; ``raise`` writes, then
+    raises; ``blocked`` is refused by check_tx."""
 
-    TYPES = frozenset({"put", "append", "fail", "raise", "blocked"})
+    TYPES = frozenset({"put", "append", "blob", "fail", "raise", "blocked"})
 
     def check_payload(self, tx: VerifiedTransaction) -> Verdict:
         if tx.body.type not in self.TYPES:
             return refuse(ErrorCode.UNKNOWN_TX_TYPE, f"no type {tx.body.type!r}")
-        if tx.body.type in ("put", "append") and b"=" not in tx.body.payload:
+        if tx.body.type in ("put", "append", "blob") and b"=" not in tx.body.payload:
             return refuse(ErrorCode.MALFORMED_INPUT, "payload must be key=value")
         return ACCEPTED
 
@@ -63,8 +65,12 @@ class ToyApp:
         elif tx.body.type == "append":
             key, value = tx.body.payload.split(b"=", 1)
             state.set(key, (state.get(key) or b"") + value)
+        elif tx.body.type == "blob":
+            key, value = tx.body.payload.split(b"=", 1)
+            state.put_blob(key, value)
         elif tx.body.type == "fail":
             state.set(b"failed-write", b"x")
+            state.put_blob(b"failed-blob", b"x")
             return TxResult(ErrorCode.UNKNOWN_ACCOUNT, "business rule")
         elif tx.body.type == "raise":
             state.set(b"raised-write", b"x")
@@ -327,3 +333,64 @@ def test_overlay_refuses_non_bytes_and_merges_children() -> None:
     assert caught.value.code is ErrorCode.MALFORMED_INPUT
     with pytest.raises(ConsortiumError):
         child.delete(1)  # type: ignore[arg-type]
+
+
+# Blobs beside the state tree.
+
+
+def test_a_block_keeps_the_blobs_of_successful_transactions_only() -> None:
+    txs = [make_tx(1, "blob", b"b1=one"), make_tx(2, "fail"), make_tx(3, "blob", b"b2=two")]
+    execution = execute_block(APP, CONTEXT, txs, DictState())
+    assert [r.ok for r in execution.results] == [True, False, True]
+    assert execution.blobs == {b"b1": b"one", b"b2": b"two"}
+    assert b"failed-write" not in execution.updates
+
+
+def test_overlay_blobs_are_read_through_and_merged() -> None:
+    base = DictState()
+    base.apply({}, {b"old": b"stored"})
+    parent = StateOverlay(base)
+    child = StateOverlay(parent)
+    child.put_blob(b"new", b"fresh")
+    assert child.get_blob(b"old") == b"stored" and child.get_blob(b"new") == b"fresh"
+    assert parent.get_blob(b"new") is None
+    parent.merge(child)
+    assert parent.get_blob(b"new") == b"fresh" and parent.get_blobs() == {b"new": b"fresh"}
+    with pytest.raises(ConsortiumError) as caught:
+        child.put_blob(b"key", "text")  # type: ignore[arg-type]
+    assert caught.value.code is ErrorCode.MALFORMED_INPUT
+
+
+# A proposer's block built a chunk at a time.
+
+
+def test_a_block_built_in_chunks_equals_one_built_at_once() -> None:
+    state = DictState({get_nonce_key(BOB.public_key): nonce_bytes(4)})
+    candidates = [make_tx(n, payload=b"a=%d" % n) for n in range(1, 8)]
+    candidates += [make_tx(n, payload=b"b=%d" % n, key=BOB) for n in range(5, 9)]
+    builder = BlockBuilder(APP, CONTEXT, state, max_txs=100)
+    taken = [builder.add(candidates, limit=3) for _ in range(5)]
+    assert taken == [3, 3, 3, 2, 0]
+    chosen, execution = select_and_execute(APP, CONTEXT, candidates, state, max_txs=100)
+    assert builder.chosen == chosen
+    assert builder.get_execution() == execution == execute_block(APP, CONTEXT, chosen, state)
+
+
+def test_a_candidate_skipped_for_a_gap_is_taken_once_the_gap_closes() -> None:
+    first, second, third = (make_tx(n, payload=b"k=%d" % n) for n in (1, 2, 3))
+    builder = BlockBuilder(APP, CONTEXT, DictState(), max_txs=10)
+    assert builder.add([first, third]) == 1  # 3 waits for 2
+    assert builder.add([first, second, third]) == 2  # 1 is taken already
+    assert builder.chosen == [first, second, third]
+    assert builder.get_execution().updates[get_nonce_key(ALICE.public_key)] == nonce_bytes(3)
+
+
+def test_a_builder_keeps_to_its_transaction_and_byte_limits() -> None:
+    candidates = [make_tx(n, payload=b"k=%d" % n) for n in range(1, 6)]
+    size = len(candidates[0].raw)
+    by_count = BlockBuilder(APP, CONTEXT, DictState(), max_txs=2)
+    assert by_count.add(candidates) == 2 and by_count.is_full
+    assert by_count.add(candidates) == 0
+    by_bytes = BlockBuilder(APP, CONTEXT, DictState(), max_txs=10, max_bytes=3 * size + size // 2)
+    assert by_bytes.add(candidates) == 3
+    assert by_bytes.chosen == candidates[:3] and not by_bytes.is_full

@@ -310,6 +310,69 @@ def _get_execution(block_state: StateOverlay, results: list[TxResult]) -> BlockE
     )
 
 
+class BlockBuilder:
+    """A proposer's block in the making: candidates executed in order, as they come.
+
+    A proposer waits a little after each commit for transactions to gather
+    (the minimum block interval). A builder lets it execute the mempool's
+    candidates during that wait, a chunk at a time, instead of all at once
+    when the wait ends, so proposing costs only the last arrivals. Each
+    :meth:`add` takes candidates in order and skips any that may not be in the
+    block now (a stale nonce, a nonce whose predecessor has not arrived, one
+    already taken), so a candidate skipped once can be taken by a later call.
+    The result is the same as :func:`select_and_execute` over the transactions
+    taken, in the order taken: the order of the block.
+    """
+
+    def __init__(
+        self,
+        app: Application,
+        context: BlockContext,
+        state: StateReader,
+        max_txs: int,
+        max_bytes: int | None = None,
+    ) -> None:
+        self.app = app
+        self.context = context
+        self.max_txs = max_txs
+        self.max_bytes = max_bytes
+        self.chosen: list[VerifiedTransaction] = []
+        self._results: list[TxResult] = []
+        self._taken: set[bytes] = set()
+        self._bytes = 0
+        self._state = StateOverlay(state)
+
+    @property
+    def is_full(self) -> bool:
+        """True when no more transactions fit."""
+        return len(self.chosen) >= self.max_txs
+
+    def add(self, candidates: Iterable[VerifiedTransaction], limit: int | None = None) -> int:
+        """Execute the candidates that may follow the block so far (at most ``limit`` of
+        them, and within the block's limits); return how many were taken."""
+        taken = 0
+        for tx in candidates:
+            if self.is_full or (limit is not None and taken >= limit):
+                break
+            if tx.tx_id in self._taken:
+                continue
+            size = len(tx.raw)
+            if self.max_bytes is not None and self._bytes + size > self.max_bytes:
+                continue
+            if not verify_tx_admissible(self.app, tx, self._state).ok:
+                continue
+            self.chosen.append(tx)
+            self._taken.add(tx.tx_id)
+            self._bytes += size
+            self._results.append(_execute_one(self.app, tx, self._state, self.context))
+            taken += 1
+        return taken
+
+    def get_execution(self) -> BlockExecution:
+        """The execution of the transactions taken so far."""
+        return _get_execution(self._state, self._results)
+
+
 def select_and_execute(
     app: Application,
     context: BlockContext,
@@ -319,14 +382,6 @@ def select_and_execute(
 ) -> tuple[list[VerifiedTransaction], BlockExecution]:
     """For a proposer: take candidates in order, skipping any that may not be in the block
     (a stale nonce, say), up to ``max_txs``; return them and their execution."""
-    block_state = StateOverlay(state)
-    chosen: list[VerifiedTransaction] = []
-    results = []
-    for tx in candidates:
-        if len(chosen) >= max_txs:
-            break
-        if not verify_tx_admissible(app, tx, block_state).ok:
-            continue
-        chosen.append(tx)
-        results.append(_execute_one(app, tx, block_state, context))
-    return chosen, _get_execution(block_state, results)
+    builder = BlockBuilder(app, context, state, max_txs)
+    builder.add(candidates)
+    return builder.chosen, builder.get_execution()

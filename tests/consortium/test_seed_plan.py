@@ -348,7 +348,7 @@ def _run_plan_in_memory(plan: SeedPlan, orgs_keys, reverse: bool) -> dict[str, D
             execution = execute_block(app, context, txs, state)
             for (tx, _), result in zip(ordered, execution.results, strict=True):
                 assert result.ok, (chain, wave.name, tx.tx_type, tx.sender, result)
-            state.apply(execution.updates)
+            state.apply(execution.updates, execution.blobs)
         states[chain] = state
     return states
 

@@ -396,10 +396,32 @@ class StateTree:
 
     def get(self, key: bytes, version: Version) -> bytes | None:
         """The value of ``key`` at ``version``, or None when the key is absent."""
-        key_hash, leaf, _, _, _ = self._walk(key, version, with_siblings=False)
-        if leaf is not None and leaf[1:33] == key_hash:
-            return leaf[33:]
-        return None
+        # The walk of _walk without collecting siblings: every transaction reads a few
+        # keys (is this invoice number taken?), so this loop is on the execution path.
+        if not isinstance(key, bytes):
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a key must be bytes")
+        node_key = self._get_root_record(version).root_key
+        if node_key is None:
+            return None
+        key_hash = sha256(key).digest()
+        key_int = int.from_bytes(key_hash, "big")
+        get_node = self._store.get_node
+        empty8 = EMPTY_CHILD_VERSION
+        depth = 0
+        path = 0
+        while True:
+            node = get_node(node_key)
+            if node is None:
+                raise _unavailable(f"a node of version {version} is missing from the store")
+            if node[0] == LEAF_KIND:
+                return node[33:] if node[1:33] == key_hash else None
+            bit = key_int >> (255 - depth) & 1
+            child_version8 = node[73:81] if bit else node[65:73]
+            if child_version8 == empty8:
+                return None
+            depth += 1
+            path = path << 1 | bit
+            node_key = ((path << 9 | depth) << 64) | int.from_bytes(child_version8, "big")
 
     def get_with_proof(self, key: bytes, version: Version) -> tuple[bytes | None, StateProof]:
         """The value of ``key`` at ``version`` (None if absent) and a proof of it."""
