@@ -352,9 +352,9 @@ class StateTree:
         return self._get_root_record(version).root_hash
 
     def _walk(
-        self, key: bytes, version: Version, with_siblings: bool
+        self, key: bytes, version: Version
     ) -> tuple[bytes, bytes | None, int, int, list[bytes]]:
-        # Follow the key's path. Returns (key_hash, encoded leaf where the path
+        # Follow the key's path for a proof. Returns (key_hash, encoded leaf where the path
         # ends or None, depth, sibling bits, non-empty siblings from the top);
         # sibling bit (255 - d) is set when the sibling at depth d + 1 is non-empty.
         if not isinstance(key, bytes):
@@ -386,7 +386,7 @@ class StateTree:
                 sibling = node[33:65]
                 child_version8 = node[65:73]
                 path <<= 1
-            if with_siblings and sibling != placeholder:
+            if sibling != placeholder:
                 bits |= 1 << (255 - depth)
                 siblings.append(sibling)
             depth += 1
@@ -396,8 +396,9 @@ class StateTree:
 
     def get(self, key: bytes, version: Version) -> bytes | None:
         """The value of ``key`` at ``version``, or None when the key is absent."""
-        # The walk of _walk without collecting siblings: every transaction reads a few
-        # keys (is this invoice number taken?), so this loop is on the execution path.
+        # _walk's loop without the proof's siblings: every transaction reads a few keys
+        # (is this invoice number taken?), so this loop is on the execution path, and
+        # collecting siblings for no proof would double its cost.
         if not isinstance(key, bytes):
             raise ConsortiumError(ErrorCode.MALFORMED_INPUT, "a key must be bytes")
         node_key = self._get_root_record(version).root_key
@@ -425,7 +426,7 @@ class StateTree:
 
     def get_with_proof(self, key: bytes, version: Version) -> tuple[bytes | None, StateProof]:
         """The value of ``key`` at ``version`` (None if absent) and a proof of it."""
-        key_hash, leaf, depth, bits, siblings = self._walk(key, version, with_siblings=True)
+        key_hash, leaf, depth, bits, siblings = self._walk(key, version)
         bitmap_len = get_bitmap_len(depth)
         bitmap = (bits >> (256 - bitmap_len * 8)).to_bytes(bitmap_len, "big")
         proof_leaf = None
