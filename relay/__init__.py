@@ -1,4 +1,8 @@
 """Cross-chain relay: light clients and proof verification (pure) and the relayer (I/O).
 
-The light clients and the relayer daemon arrive with the relay issue.
+- :mod:`relay.light_client`: a light client of a source chain (ICS-02/ICS-07
+  shaped): which certified headers to trust, freezing on conflicting headers,
+  expiry after the trusting period, and state proofs against trusted headers.
+
+Consents, transfers and the relayer daemon are still to come (issue 6).
 """

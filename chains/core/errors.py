@@ -202,6 +202,25 @@ class ErrorCode(IntEnum):
     BUNDLE_ANCHOR_MISMATCH = 1101
     """The bundle's validator set is not the one the verifier trusts (genesis)."""
 
+    # 1200..1299: light clients of other chains (relay/)
+    CLIENT_FROZEN = 1200
+    """The light client saw two conflicting certified headers and trusts nothing more."""
+    CLIENT_EXPIRED = 1201
+    """The light client's latest trusted header is older than its trusting period."""
+    HEADER_NOT_NEWER = 1202
+    """The header is not above the light client's latest trusted height."""
+    HEADER_TIME_NOT_MONOTONIC = 1203
+    """The header's time is not after the latest trusted header's time."""
+    HEADER_FROM_FUTURE = 1204
+    """The header's time is further ahead of now than the maximum clock drift."""
+    UNTRUSTED_VALIDATOR_SET = 1205
+    """The header is signed by a validator set the client was not handed by the chain
+    (through the trusted headers' next_validators_hash)."""
+    MISBEHAVIOUR_NOT_PROVEN = 1206
+    """Submitted evidence does not show two different certified headers for one height."""
+    CONSENSUS_STATE_NOT_FOUND = 1207
+    """The light client holds no trusted header at that height."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:

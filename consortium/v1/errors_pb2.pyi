@@ -87,6 +87,14 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LOAN_ALREADY_DECIDED: _ClassVar[ErrorCode]
     BUNDLE_MALFORMED: _ClassVar[ErrorCode]
     BUNDLE_ANCHOR_MISMATCH: _ClassVar[ErrorCode]
+    CLIENT_FROZEN: _ClassVar[ErrorCode]
+    CLIENT_EXPIRED: _ClassVar[ErrorCode]
+    HEADER_NOT_NEWER: _ClassVar[ErrorCode]
+    HEADER_TIME_NOT_MONOTONIC: _ClassVar[ErrorCode]
+    HEADER_FROM_FUTURE: _ClassVar[ErrorCode]
+    UNTRUSTED_VALIDATOR_SET: _ClassVar[ErrorCode]
+    MISBEHAVIOUR_NOT_PROVEN: _ClassVar[ErrorCode]
+    CONSENSUS_STATE_NOT_FOUND: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
@@ -167,6 +175,14 @@ LOAN_WRONG_BANK: ErrorCode
 LOAN_ALREADY_DECIDED: ErrorCode
 BUNDLE_MALFORMED: ErrorCode
 BUNDLE_ANCHOR_MISMATCH: ErrorCode
+CLIENT_FROZEN: ErrorCode
+CLIENT_EXPIRED: ErrorCode
+HEADER_NOT_NEWER: ErrorCode
+HEADER_TIME_NOT_MONOTONIC: ErrorCode
+HEADER_FROM_FUTURE: ErrorCode
+UNTRUSTED_VALIDATOR_SET: ErrorCode
+MISBEHAVIOUR_NOT_PROVEN: ErrorCode
+CONSENSUS_STATE_NOT_FOUND: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")
