@@ -3,6 +3,10 @@
 - :mod:`relay.light_client`: a light client of a source chain (ICS-02/ICS-07
   shaped): which certified headers to trust, freezing on conflicting headers,
   expiry after the trusting period, and state proofs against trusted headers.
+- :mod:`relay.consent`: the one consent an enterprise signs, and its checks
+  (signature, owner proven from the tax chain's registry, bank, chain,
+  validity window, scope).
 
-Consents, transfers and the relayer daemon are still to come (issue 6).
+Transfers, the finance chain's use of both, and the relayer daemon are still
+to come (issue 6).
 """

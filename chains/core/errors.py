@@ -220,6 +220,21 @@ class ErrorCode(IntEnum):
     """Submitted evidence does not show two different certified headers for one height."""
     CONSENSUS_STATE_NOT_FOUND = 1207
     """The light client holds no trusted header at that height."""
+    CONSENT_NOT_BY_OWNER = 1210
+    """The consent's key is not an account of the enterprise it names (or the enterprise is
+    not an active enterprise), as the tax chain's identity registry proves."""
+    CONSENT_NOT_YET_VALID = 1211
+    """The consent's not-before time has not come."""
+    CONSENT_EXPIRED = 1212
+    """The consent's expiry has passed."""
+    CONSENT_REVOKED = 1213
+    """The enterprise revoked the consent."""
+    CONSENT_USED = 1214
+    """The consent was used already: it is good for one transfer."""
+    CONSENT_WRONG_BANK = 1215
+    """The consent names another bank."""
+    CONSENT_SCOPE_EXCEEDED = 1216
+    """The consent does not cover this chain, record or field."""
 
 
 @dataclass(frozen=True, slots=True)

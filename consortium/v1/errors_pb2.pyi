@@ -95,6 +95,13 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNTRUSTED_VALIDATOR_SET: _ClassVar[ErrorCode]
     MISBEHAVIOUR_NOT_PROVEN: _ClassVar[ErrorCode]
     CONSENSUS_STATE_NOT_FOUND: _ClassVar[ErrorCode]
+    CONSENT_NOT_BY_OWNER: _ClassVar[ErrorCode]
+    CONSENT_NOT_YET_VALID: _ClassVar[ErrorCode]
+    CONSENT_EXPIRED: _ClassVar[ErrorCode]
+    CONSENT_REVOKED: _ClassVar[ErrorCode]
+    CONSENT_USED: _ClassVar[ErrorCode]
+    CONSENT_WRONG_BANK: _ClassVar[ErrorCode]
+    CONSENT_SCOPE_EXCEEDED: _ClassVar[ErrorCode]
 ERROR_CODE_UNSPECIFIED: ErrorCode
 MALFORMED_INPUT: ErrorCode
 UNKNOWN_BACKEND: ErrorCode
@@ -183,6 +190,13 @@ HEADER_FROM_FUTURE: ErrorCode
 UNTRUSTED_VALIDATOR_SET: ErrorCode
 MISBEHAVIOUR_NOT_PROVEN: ErrorCode
 CONSENSUS_STATE_NOT_FOUND: ErrorCode
+CONSENT_NOT_BY_OWNER: ErrorCode
+CONSENT_NOT_YET_VALID: ErrorCode
+CONSENT_EXPIRED: ErrorCode
+CONSENT_REVOKED: ErrorCode
+CONSENT_USED: ErrorCode
+CONSENT_WRONG_BANK: ErrorCode
+CONSENT_SCOPE_EXCEEDED: ErrorCode
 
 class ErrorDetail(_message.Message):
     __slots__ = ("code", "message")

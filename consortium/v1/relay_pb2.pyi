@@ -1,0 +1,74 @@
+from consortium.v1 import proofs_pb2 as _proofs_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ConsentRecord(_message.Message):
+    __slots__ = ("kind", "id", "fields")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    id: str
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kind: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ConsentScope(_message.Message):
+    __slots__ = ("chain_id", "records")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    records: _containers.RepeatedCompositeFieldContainer[ConsentRecord]
+    def __init__(self, chain_id: _Optional[str] = ..., records: _Optional[_Iterable[_Union[ConsentRecord, _Mapping]]] = ...) -> None: ...
+
+class Consent(_message.Message):
+    __slots__ = ("consent_id", "enterprise", "bank", "destination_chain", "purpose", "application_id", "scopes", "not_before_ms", "expires_ms", "nonce")
+    CONSENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    BANK_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_CHAIN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_MS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_MS_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    consent_id: str
+    enterprise: str
+    bank: str
+    destination_chain: str
+    purpose: str
+    application_id: str
+    scopes: _containers.RepeatedCompositeFieldContainer[ConsentScope]
+    not_before_ms: int
+    expires_ms: int
+    nonce: bytes
+    def __init__(self, consent_id: _Optional[str] = ..., enterprise: _Optional[str] = ..., bank: _Optional[str] = ..., destination_chain: _Optional[str] = ..., purpose: _Optional[str] = ..., application_id: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[ConsentScope, _Mapping]]] = ..., not_before_ms: _Optional[int] = ..., expires_ms: _Optional[int] = ..., nonce: _Optional[bytes] = ...) -> None: ...
+
+class SignedConsent(_message.Message):
+    __slots__ = ("consent", "public_key", "signature")
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    consent: bytes
+    public_key: bytes
+    signature: bytes
+    def __init__(self, consent: _Optional[bytes] = ..., public_key: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class IdentityProof(_message.Message):
+    __slots__ = ("height", "account", "account_proof", "organisation", "organisation_proof")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_PROOF_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_PROOF_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    account: bytes
+    account_proof: _proofs_pb2.StateProof
+    organisation: bytes
+    organisation_proof: _proofs_pb2.StateProof
+    def __init__(self, height: _Optional[int] = ..., account: _Optional[bytes] = ..., account_proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ..., organisation: _Optional[bytes] = ..., organisation_proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ...) -> None: ...
