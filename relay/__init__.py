@@ -6,7 +6,10 @@
 - :mod:`relay.consent`: the one consent an enterprise signs, and its checks
   (signature, owner proven from the tax chain's registry, bank, chain,
   validity window, scope).
+- :mod:`relay.transfer`: a relay's delivery under one consent, checked end to
+  end (consent, owner, each record's head against a trusted header, the
+  disclosed fields against the head's commitment, the consent's scope).
 
-Transfers, the finance chain's use of both, and the relayer daemon are still
-to come (issue 6).
+The finance chain's transactions that use these, the source side's
+consent-gated serving, and the relayer daemon are still to come (issue 6).
 """

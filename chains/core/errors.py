@@ -220,6 +220,8 @@ class ErrorCode(IntEnum):
     """Submitted evidence does not show two different certified headers for one height."""
     CONSENSUS_STATE_NOT_FOUND = 1207
     """The light client holds no trusted header at that height."""
+    CLIENT_NOT_FOUND = 1208
+    """The destination chain keeps no light client of that source chain."""
     CONSENT_NOT_BY_OWNER = 1210
     """The consent's key is not an account of the enterprise it names (or the enterprise is
     not an active enterprise), as the tax chain's identity registry proves."""

@@ -95,6 +95,7 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNTRUSTED_VALIDATOR_SET: _ClassVar[ErrorCode]
     MISBEHAVIOUR_NOT_PROVEN: _ClassVar[ErrorCode]
     CONSENSUS_STATE_NOT_FOUND: _ClassVar[ErrorCode]
+    CLIENT_NOT_FOUND: _ClassVar[ErrorCode]
     CONSENT_NOT_BY_OWNER: _ClassVar[ErrorCode]
     CONSENT_NOT_YET_VALID: _ClassVar[ErrorCode]
     CONSENT_EXPIRED: _ClassVar[ErrorCode]
@@ -190,6 +191,7 @@ HEADER_FROM_FUTURE: ErrorCode
 UNTRUSTED_VALIDATOR_SET: ErrorCode
 MISBEHAVIOUR_NOT_PROVEN: ErrorCode
 CONSENSUS_STATE_NOT_FOUND: ErrorCode
+CLIENT_NOT_FOUND: ErrorCode
 CONSENT_NOT_BY_OWNER: ErrorCode
 CONSENT_NOT_YET_VALID: ErrorCode
 CONSENT_EXPIRED: ErrorCode

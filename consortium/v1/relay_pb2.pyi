@@ -72,3 +72,31 @@ class IdentityProof(_message.Message):
     organisation: bytes
     organisation_proof: _proofs_pb2.StateProof
     def __init__(self, height: _Optional[int] = ..., account: _Optional[bytes] = ..., account_proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ..., organisation: _Optional[bytes] = ..., organisation_proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ...) -> None: ...
+
+class DisclosedRecord(_message.Message):
+    __slots__ = ("chain_id", "height", "kind", "id", "head", "head_proof", "disclosure")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    HEAD_PROOF_FIELD_NUMBER: _ClassVar[int]
+    DISCLOSURE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    height: int
+    kind: str
+    id: str
+    head: bytes
+    head_proof: _proofs_pb2.StateProof
+    disclosure: _proofs_pb2.RecordDisclosure
+    def __init__(self, chain_id: _Optional[str] = ..., height: _Optional[int] = ..., kind: _Optional[str] = ..., id: _Optional[str] = ..., head: _Optional[bytes] = ..., head_proof: _Optional[_Union[_proofs_pb2.StateProof, _Mapping]] = ..., disclosure: _Optional[_Union[_proofs_pb2.RecordDisclosure, _Mapping]] = ...) -> None: ...
+
+class Transfer(_message.Message):
+    __slots__ = ("signed_consent", "identity", "records")
+    SIGNED_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    signed_consent: bytes
+    identity: IdentityProof
+    records: _containers.RepeatedCompositeFieldContainer[DisclosedRecord]
+    def __init__(self, signed_consent: _Optional[bytes] = ..., identity: _Optional[_Union[IdentityProof, _Mapping]] = ..., records: _Optional[_Iterable[_Union[DisclosedRecord, _Mapping]]] = ...) -> None: ...
