@@ -6,6 +6,8 @@
 - :mod:`relay.consent`: the one consent an enterprise signs, and its checks
   (signature, owner proven from the tax chain's registry, bank, chain,
   validity window, scope).
+- :mod:`relay.codec`: a light client as a destination chain stores it (its
+  state under one key, each trusted header under its own).
 - :mod:`relay.transfer`: a relay's delivery under one consent, checked end to
   end (consent, owner, each record's head against a trusted header, the
   disclosed fields against the head's commitment, the consent's scope).

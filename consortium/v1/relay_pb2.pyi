@@ -100,3 +100,55 @@ class Transfer(_message.Message):
     identity: IdentityProof
     records: _containers.RepeatedCompositeFieldContainer[DisclosedRecord]
     def __init__(self, signed_consent: _Optional[bytes] = ..., identity: _Optional[_Union[IdentityProof, _Mapping]] = ..., records: _Optional[_Iterable[_Union[DisclosedRecord, _Mapping]]] = ...) -> None: ...
+
+class CertifiedHeaderBytes(_message.Message):
+    __slots__ = ("header", "certificate", "validator_set")
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_SET_FIELD_NUMBER: _ClassVar[int]
+    header: bytes
+    certificate: bytes
+    validator_set: bytes
+    def __init__(self, header: _Optional[bytes] = ..., certificate: _Optional[bytes] = ..., validator_set: _Optional[bytes] = ...) -> None: ...
+
+class Misbehaviour(_message.Message):
+    __slots__ = ("height", "first", "second", "trusted_hash")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FIELD_NUMBER: _ClassVar[int]
+    SECOND_FIELD_NUMBER: _ClassVar[int]
+    TRUSTED_HASH_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    first: CertifiedHeaderBytes
+    second: CertifiedHeaderBytes
+    trusted_hash: bytes
+    def __init__(self, height: _Optional[int] = ..., first: _Optional[_Union[CertifiedHeaderBytes, _Mapping]] = ..., second: _Optional[_Union[CertifiedHeaderBytes, _Mapping]] = ..., trusted_hash: _Optional[bytes] = ...) -> None: ...
+
+class LightClientState(_message.Message):
+    __slots__ = ("chain_id", "trusting_period_ms", "max_clock_drift_ms", "latest_height", "frozen_by")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUSTING_PERIOD_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CLOCK_DRIFT_MS_FIELD_NUMBER: _ClassVar[int]
+    LATEST_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_BY_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    trusting_period_ms: int
+    max_clock_drift_ms: int
+    latest_height: int
+    frozen_by: Misbehaviour
+    def __init__(self, chain_id: _Optional[str] = ..., trusting_period_ms: _Optional[int] = ..., max_clock_drift_ms: _Optional[int] = ..., latest_height: _Optional[int] = ..., frozen_by: _Optional[_Union[Misbehaviour, _Mapping]] = ...) -> None: ...
+
+class TrustedHeader(_message.Message):
+    __slots__ = ("height", "time_unix_ms", "header_hash", "state_root", "validators_hash", "next_validators_hash")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    TIME_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    HEADER_HASH_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    VALIDATORS_HASH_FIELD_NUMBER: _ClassVar[int]
+    NEXT_VALIDATORS_HASH_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    time_unix_ms: int
+    header_hash: bytes
+    state_root: bytes
+    validators_hash: bytes
+    next_validators_hash: bytes
+    def __init__(self, height: _Optional[int] = ..., time_unix_ms: _Optional[int] = ..., header_hash: _Optional[bytes] = ..., state_root: _Optional[bytes] = ..., validators_hash: _Optional[bytes] = ..., next_validators_hash: _Optional[bytes] = ...) -> None: ...
