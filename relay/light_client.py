@@ -154,6 +154,15 @@ def _decode(submitted: object) -> _Decoded | Verdict:
     return _Decoded(header, validators, submitted)
 
 
+def _verify_chain(client: LightClient, header: Header) -> Verdict:
+    if header.chain_id != client.chain_id:
+        return refuse(
+            ErrorCode.WRONG_CHAIN_ID,
+            f"the header is for chain {header.chain_id!r}; this client follows {client.chain_id!r}",
+        )
+    return ACCEPTED
+
+
 def _verify_certified(
     client: LightClient,
     decoded: _Decoded,
@@ -162,11 +171,9 @@ def _verify_certified(
 ) -> Verdict:
     # The header is signed by more than 2/3 of the set the client trusts for its height.
     header = decoded.header
-    if header.chain_id != client.chain_id:
-        return refuse(
-            ErrorCode.WRONG_CHAIN_ID,
-            f"the header is for chain {header.chain_id!r}; this client follows {client.chain_id!r}",
-        )
+    verdict = _verify_chain(client, header)
+    if not verdict.ok:
+        return verdict
     if header.validators_hash != trusted_validators_hash:
         return refuse(
             ErrorCode.UNTRUSTED_VALIDATOR_SET,
@@ -282,15 +289,9 @@ def update_client(
     if isinstance(decoded, Verdict):
         return ClientUpdate(client, decoded)
     header = decoded.header
-    if header.chain_id != client.chain_id:
-        return ClientUpdate(
-            client,
-            refuse(
-                ErrorCode.WRONG_CHAIN_ID,
-                f"the header is for chain {header.chain_id!r}; this client follows "
-                f"{client.chain_id!r}",
-            ),
-        )
+    verdict = _verify_chain(client, header)
+    if not verdict.ok:
+        return ClientUpdate(client, verdict)
     known = client.trusted.get(header.height)
     if known is not None:
         if known.header_hash == header.hash:

@@ -82,6 +82,11 @@ def filing(names=("paid", "tax_due")):
     return disclose(TAX, 10, TAX_TREE, "filing", FILING_ID, FILING, names)
 
 
+def other_filing():
+    """The enterprise's Q2 filing, which the consent does not name."""
+    return disclose(TAX, 10, TAX_TREE, "filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, ["paid"])
+
+
 def production(names=("output_value",)):
     return disclose(INDUSTRY, 20, INDUSTRY_TREE, "production", PRODUCTION_ID, PRODUCTION, names)
 
@@ -140,13 +145,13 @@ def test_fields_beyond_the_consent_are_refused() -> None:
     assert_refused(
         make_transfer(filing(("paid", "period", "tax_due"))), ErrorCode.CONSENT_SCOPE_EXCEEDED
     )
-    other = disclose(TAX, 10, TAX_TREE, "filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, ["paid"])
+    other = other_filing()
     assert_refused(make_transfer(other), ErrorCode.CONSENT_SCOPE_EXCEEDED)
 
 
 def test_a_disclosure_of_another_record_is_refused() -> None:
     record = filing()
-    other = disclose(TAX, 10, TAX_TREE, "filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, ["paid"])
+    other = other_filing()
     record.disclosure.CopyFrom(other.disclosure)
     assert_refused(make_transfer(record), ErrorCode.RECORD_COMMITMENT_MISMATCH)
 
@@ -178,7 +183,7 @@ def test_a_head_proof_against_a_zero_or_foreign_root_is_refused() -> None:
 
 def test_a_head_proof_for_another_key_or_value_is_refused() -> None:
     record = filing()
-    other = disclose(TAX, 10, TAX_TREE, "filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, ["paid"])
+    other = other_filing()
     record.head_proof.CopyFrom(other.head_proof)
     assert_refused(make_transfer(record), ErrorCode.STATE_PROOF_MALFORMED)
     record = filing()
