@@ -200,12 +200,12 @@ def _to_trusted(header: Header) -> TrustedHeader:
 
 
 def _verify_usable(client: LightClient, now_ms: int) -> Verdict:
-    if client.is_frozen:
-        assert client.frozen_by is not None
+    evidence = client.frozen_by
+    if evidence is not None:
         return refuse(
             ErrorCode.CLIENT_FROZEN,
             f"the client of {client.chain_id} is frozen: two certified headers conflict at "
-            f"height {client.frozen_by.height}; only governance can recover it",
+            f"height {evidence.height}; only governance can recover it",
         )
     if client.is_expired(now_ms):
         return refuse(
