@@ -62,6 +62,12 @@ def get_seed_error(seed: bytes) -> str:
     return ""
 
 
+def get_record_seed_error(seed: bytes) -> str:
+    """:func:`get_seed_error` for a payload's ``record_seed`` field, naming the field."""
+    problem = get_seed_error(seed)
+    return f"record_seed: {problem}" if problem else ""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
     """A record as the chain holds it: its fields, seed, commitment and version."""

@@ -22,7 +22,12 @@ from chains.apps.fields import (
 from chains.apps.framework import ConsortiumApplication, TxCall, TxRule, roles
 from chains.apps.member_rules import get_membership_rules
 from chains.apps.membership import Role, require_active_organisation
-from chains.apps.records import create_record, get_seed_error, read_record, update_record
+from chains.apps.records import (
+    create_record,
+    get_record_seed_error,
+    read_record,
+    update_record,
+)
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.finance.policy import (
     KIND_POLICY,
@@ -52,11 +57,6 @@ MAX_REASONS = 64
 REASON_SEPARATOR = "; "
 
 
-def _get_record_seed_error(seed: bytes) -> str:
-    problem = get_seed_error(seed)
-    return f"record_seed: {problem}" if problem else ""
-
-
 # --------------------------------------------------------------------------
 # Stateless payload checks
 # --------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def check_register_policy(payload: finance_pb2.RegisterPolicy) -> str:
     problem = get_first_error(
         get_id_error(payload.policy_id, "policy_id"),
         get_text_error(payload.name, "name"),
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
     if problem:
         return problem
@@ -96,7 +96,7 @@ def check_apply_for_loan(payload: finance_pb2.ApplyForLoan) -> str:
         else f"term_months must be 1 to {MAX_TERM_MONTHS}, not {payload.term_months}",
         get_text_error(payload.purpose, "purpose"),
         get_id_error(payload.policy_id, "policy_id") if payload.policy_id else "",
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
 
 
@@ -132,7 +132,7 @@ def check_decide_loan(payload: finance_pb2.DecideLoan) -> str:
         get_id_error(payload.decision_id, "decision_id"),
         get_id_error(payload.application_id, "application_id"),
         terms,
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
 
 

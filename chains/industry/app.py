@@ -32,7 +32,12 @@ from chains.apps.fields import (
 from chains.apps.framework import ConsortiumApplication, TxCall, TxRule, roles
 from chains.apps.member_rules import get_membership_rules
 from chains.apps.membership import Role
-from chains.apps.records import create_record, get_seed_error, read_record, update_record
+from chains.apps.records import (
+    create_record,
+    get_record_seed_error,
+    read_record,
+    update_record,
+)
 from chains.core.errors import ConsortiumError, ErrorCode
 from consortium.v1 import industry_pb2
 
@@ -78,11 +83,6 @@ def _get_quantity_error(value: int, what: str) -> str:
     return ""
 
 
-def _get_record_seed_error(seed: bytes) -> str:
-    problem = get_seed_error(seed)
-    return f"record_seed: {problem}" if problem else ""
-
-
 def get_enterprise_record_id_error(record_id: str) -> str:
     """Why ``record_id`` is not ``<uscc>:<id>`` (a valid credit code, then a valid id), or ""."""
     uscc, separator, local_id = record_id.partition(":")
@@ -105,7 +105,7 @@ def check_report_production(payload: industry_pb2.ReportProduction) -> str:
         _get_quantity_error(payload.quantity, "quantity"),
         get_text_error(payload.unit, "unit"),
         get_amount_error(payload.output_value, "output_value"),
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
 
 
@@ -119,7 +119,7 @@ def check_record_order(payload: industry_pb2.RecordOrder) -> str:
         get_text_error(payload.unit, "unit"),
         get_amount_error(payload.value, "value"),
         get_date_error(payload.ordered_on, "ordered_on"),
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
 
 
@@ -130,7 +130,7 @@ def check_record_delivery(payload: industry_pb2.RecordDelivery) -> str:
         get_id_error(payload.order_id, "order_id"),
         _get_quantity_error(payload.quantity, "quantity"),
         get_date_error(payload.delivered_on, "delivered_on"),
-        _get_record_seed_error(payload.record_seed),
+        get_record_seed_error(payload.record_seed),
     )
 
 

@@ -57,6 +57,15 @@ def assert_only_nonce_changed(
     assert get_changed_keys(before, after) == {get_nonce_key(key.public_key)}
 
 
+def assert_refused_unchanged(
+    harness: AppHarness, key: Ed25519KeyPair, tx_type: str, payload: Message, code: ErrorCode
+) -> None:
+    """The transaction fails with ``code`` in a block and writes nothing but its nonce."""
+    before = harness.snapshot()
+    assert_refused(harness.run(key, tx_type, payload), code)
+    assert_only_nonce_changed(before, harness.snapshot(), key)
+
+
 def suspend(
     harness: AppHarness,
     organisation_id: str,

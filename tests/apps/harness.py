@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
+from chains.apps.records import read_record
 from chains.core.app import (
     BlockContext,
     TxResult,
@@ -25,6 +26,9 @@ from chains.core.errors import ConsortiumError, ErrorCode, Verdict
 from chains.core.transactions import decode_verified_transaction, make_signed_transaction
 from chains.core.types import ChainId, Height
 from tests.app_helpers import DictState
+
+SNAPSHOT_BLOB_PREFIX = b"\x00blob/"
+"""Where :meth:`AppHarness.snapshot` lists blobs among state keys."""
 
 
 def make_key(name: str) -> Ed25519KeyPair:
@@ -105,8 +109,19 @@ class AppHarness:
         return self.run_block([self.make_tx(key, tx_type, payload)])[0]
 
     def snapshot(self) -> dict[bytes, bytes]:
-        """A copy of the whole state (to assert that nothing changed)."""
-        return dict(self.state.values)
+        """A copy of the whole state and the blobs beside it (to assert that nothing changed).
+
+        Blobs appear under ``SNAPSHOT_BLOB_PREFIX`` + their key: no state key starts so.
+        """
+        blobs = {SNAPSHOT_BLOB_PREFIX + key: value for key, value in self.state.blobs.items()}
+        return {**self.state.values, **blobs}
+
+
+def get_fields(harness: AppHarness, kind: str, record_id: str) -> dict[str, object]:
+    """The fields of record ``kind``/``record_id``, which must exist."""
+    record = read_record(harness.state, kind, record_id)
+    assert record is not None, f"no {kind} {record_id}"
+    return dict(record.fields)
 
 
 def assert_refused(result: TxResult | Verdict, code: ErrorCode) -> None:

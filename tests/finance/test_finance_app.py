@@ -25,8 +25,8 @@ from chains.finance.policy import (
     read_policy,
 )
 from consortium.v1 import membership_pb2
-from tests.apps.access_suite import assert_only_nonce_changed, suspend
-from tests.apps.harness import AppHarness, assert_refused, make_key
+from tests.apps.access_suite import assert_refused_unchanged, suspend
+from tests.apps.harness import AppHarness, assert_refused, get_fields, make_key
 from tests.finance.world import (
     BANK_A,
     BANK_B,
@@ -62,21 +62,6 @@ SAMPLE_RULES = (
 @pytest.fixture
 def harness() -> AppHarness:
     return make_harness()
-
-
-def get_fields(harness: AppHarness, kind: str, record_id: str) -> dict[str, object]:
-    record = read_record(harness.state, kind, record_id)
-    assert record is not None, f"no {kind} {record_id}"
-    return dict(record.fields)
-
-
-def assert_refused_unchanged(
-    harness: AppHarness, key: Ed25519KeyPair, tx_type: str, payload: Message, code: ErrorCode
-) -> None:
-    """The transaction fails with ``code`` in a block and writes nothing but its nonce."""
-    before = harness.snapshot()
-    assert_refused(harness.run(key, tx_type, payload), code)
-    assert_only_nonce_changed(before, harness.snapshot(), key)
 
 
 def assert_refused_before_a_block(

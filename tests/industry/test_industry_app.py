@@ -8,7 +8,6 @@ from google.protobuf.message import Message
 from chains.apps.fields import get_uscc_error
 from chains.apps.records import read_record
 from chains.core.app import get_account_nonce
-from chains.core.crypto import Ed25519KeyPair
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.industry.app import (
     ATTESTATION_THRESHOLD_FEN,
@@ -21,8 +20,8 @@ from chains.industry.app import (
     TX_REPORT_PRODUCTION,
     get_attestation_need,
 )
-from tests.apps.access_suite import assert_only_nonce_changed
-from tests.apps.harness import AppHarness, assert_refused
+from tests.apps.access_suite import assert_refused_unchanged
+from tests.apps.harness import AppHarness, assert_refused, get_fields
 from tests.industry.support import (
     assert_valid_record,
     get_record_ids,
@@ -46,21 +45,6 @@ from tests.industry.world import (
 @pytest.fixture
 def harness() -> AppHarness:
     return make_harness()
-
-
-def get_fields(harness: AppHarness, kind: str, record_id: str) -> dict[str, object]:
-    record = read_record(harness.state, kind, record_id)
-    assert record is not None, f"no {kind} {record_id}"
-    return dict(record.fields)
-
-
-def assert_refused_unchanged(
-    harness: AppHarness, key: Ed25519KeyPair, tx_type: str, payload: Message, code: ErrorCode
-) -> None:
-    """The transaction fails with ``code`` in a block and writes nothing but its nonce."""
-    before = harness.snapshot()
-    assert_refused(harness.run(key, tx_type, payload), code)
-    assert_only_nonce_changed(before, harness.snapshot(), key)
 
 
 # --- production reports -------------------------------------------------------

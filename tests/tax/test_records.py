@@ -9,6 +9,7 @@ import pytest
 from chains.apps.records import (
     StoredRecord,
     decode_record_head,
+    get_record_body_key,
     get_record_key,
     read_record,
 )
@@ -30,7 +31,7 @@ from chains.tax.app import (
     TX_REIMBURSE_INVOICE,
     TX_REVOKE_CLEARANCE,
 )
-from tests.apps.harness import AppHarness
+from tests.apps.harness import SNAPSHOT_BLOB_PREFIX, AppHarness
 from tests.tax.helpers import (
     BUREAU_KEY,
     BUYER_KEY,
@@ -155,3 +156,14 @@ def test_an_update_keeps_the_seed_and_the_unchanged_leaves() -> None:
 
 def test_a_refused_transaction_leaves_no_record(world) -> None:
     assert read_record(world.state, KIND_INVOICE, "RED-1") is None
+
+
+def test_a_change_to_a_record_shows_in_a_snapshot_through_its_new_body() -> None:
+    # Bodies are blobs beside the tree; the harness's "nothing changed" snapshots see
+    # them too, so a refused transaction that left a body behind would be caught.
+    harness = make_world()
+    before = harness.snapshot()
+    assert_ok(harness.run(BUYER_KEY, TX_REIMBURSE_INVOICE, reimburse(invoice_number="INV-HELD")))
+    after = _read(harness, KIND_INVOICE, "INV-HELD")
+    added = set(harness.snapshot()) - set(before)
+    assert SNAPSHOT_BLOB_PREFIX + get_record_body_key(after.commitment) in added
