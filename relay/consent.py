@@ -20,7 +20,7 @@ by its application (CONSENT_REVOKED, CONSENT_USED); everything here is pure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
@@ -39,6 +39,18 @@ CONSENT_DOMAIN = b"consortium/consent/v1\x00"
 """What a consent signature covers before the consent's bytes."""
 MIN_NONCE_LEN = 16
 MAX_NONCE_LEN = 64
+
+RECORD_OWNER_FIELDS: Mapping[str, str] = {
+    "filing": "enterprise",
+    "payment": "enterprise",
+    "clearance": "enterprise",
+    "invoice": "seller",
+    "production": "enterprise",
+    "order": "supplier",
+    "delivery": "supplier",
+}
+"""The kinds of record a consent may disclose, and the field naming the enterprise that
+owns each: an enterprise consents to its own records only, never another's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +238,37 @@ def verify_consent_covers(
         ErrorCode.CONSENT_SCOPE_EXCEEDED,
         f"consent {consent.consent_id} does not cover {kind} {record_id} on {chain_id}",
     )
+
+
+def get_owner_field(kind: str) -> str | None:
+    """The field naming the owner of a record of ``kind``; None when no consent may
+    disclose that kind."""
+    return RECORD_OWNER_FIELDS.get(kind)
+
+
+def verify_record_owner(
+    kind: str, record_id: str, fields: Mapping[str, object], enterprise: str
+) -> Verdict:
+    """Accept when ``fields`` (a record's, or the disclosed part of it) show the record of
+    ``kind`` to be ``enterprise``'s; else NOT_RECORD_OWNER (a kind no consent discloses,
+    the owner field not disclosed, or another owner)."""
+    owner_field = get_owner_field(kind)
+    if owner_field is None:
+        return refuse(
+            ErrorCode.NOT_RECORD_OWNER,
+            f"records of kind {kind!r} are not disclosed under a consent "
+            f"(these are: {', '.join(sorted(RECORD_OWNER_FIELDS))})",
+        )
+    owner = fields.get(owner_field)
+    if owner is None:
+        return refuse(
+            ErrorCode.NOT_RECORD_OWNER,
+            f"{kind} {record_id}: its owner field {owner_field!r} must be disclosed too",
+        )
+    if owner != enterprise:
+        return refuse(
+            ErrorCode.NOT_RECORD_OWNER,
+            f"{kind} {record_id} belongs to {owner!r}, not to {enterprise}: an enterprise "
+            "consents to its own records only",
+        )
+    return ACCEPTED

@@ -31,6 +31,7 @@ from relay.consent import (
     verify_consent_covers,
     verify_consent_owner,
     verify_consent_terms,
+    verify_record_owner,
 )
 from relay.light_client import LightClient, verify_membership
 
@@ -114,6 +115,10 @@ def _verify_record(
     verdict = verify_consent_covers(consent, chain_id, record.kind, record.id, names)
     if not verdict.ok:
         return verdict
+    fields = {field.name: field.value for field in disclosure.fields}
+    verdict = verify_record_owner(record.kind, record.id, fields, consent.consent.enterprise)
+    if not verdict.ok:
+        return verdict
     return VerifiedRecord(
         chain_id=chain_id,
         height=height,
@@ -121,7 +126,7 @@ def _verify_record(
         record_id=record.id,
         version=head.version,
         commitment=Hash32(head.commitment),
-        fields={field.name: field.value for field in disclosure.fields},
+        fields=fields,
     )
 
 
@@ -146,7 +151,8 @@ def verify_transfer(
     light client's and the head proof's codes, RECORD_MALFORMED,
     RECORD_COMMITMENT_MISMATCH (a disclosure that is not against the proven
     head, or an altered field), the disclosure's MERKLE_* codes, and
-    CONSENT_SCOPE_EXCEEDED.
+    CONSENT_SCOPE_EXCEEDED, NOT_RECORD_OWNER (the record's owner field is not disclosed,
+    or names another enterprise).
     """
     try:
         consent = decode_signed_consent(transfer.signed_consent)

@@ -93,7 +93,9 @@ def make_consent(**changes) -> relay_pb2.Consent:
                 chain_id="tax-1",
                 records=[
                     relay_pb2.ConsentRecord(
-                        kind="filing", id=f"{ENTERPRISE}:2025-Q1:vat", fields=["tax_due", "paid"]
+                        kind="filing",
+                        id=f"{ENTERPRISE}:2025-Q1:vat",
+                        fields=["tax_due", "paid", "enterprise"],
                     ),
                     relay_pb2.ConsentRecord(kind="clearance", id="CERT-1", fields=["status"]),
                 ],
@@ -102,7 +104,9 @@ def make_consent(**changes) -> relay_pb2.Consent:
                 chain_id="industry-1",
                 records=[
                     relay_pb2.ConsentRecord(
-                        kind="production", id=f"{ENTERPRISE}:r-2025-q1", fields=["output_value"]
+                        kind="production",
+                        id=f"{ENTERPRISE}:r-2025-q1",
+                        fields=["output_value", "enterprise"],
                     )
                 ],
             ),

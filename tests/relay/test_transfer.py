@@ -29,6 +29,8 @@ NOW = START_MS + 200_000
 FILING_ID = f"{ENTERPRISE}:2025-Q1:vat"
 FILING = {"tax_due": 125_000, "paid": True, "period": "2025-Q1", "enterprise": ENTERPRISE}
 PRODUCTION_ID = f"{ENTERPRISE}:r-2025-q1"
+NEIGHBOUR = "91440300MA5NEIGHB9"
+NEIGHBOUR_FILING_ID = f"{NEIGHBOUR}:2025-Q1:vat"
 PRODUCTION = {"output_value": 3_600_000, "product": "chairs", "enterprise": ENTERPRISE}
 
 
@@ -47,6 +49,7 @@ TAX_TREE, TAX_ROOT = build_chain(
         ("filing", FILING_ID, FILING, b"f" * 32),
         ("filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, b"g" * 32),
         ("inv", "oice/1", {"x": 1}, b"i" * 32),
+        ("filing", NEIGHBOUR_FILING_ID, {**FILING, "enterprise": NEIGHBOUR}, b"n" * 32),
     ],
     REGISTRY,
 )
@@ -60,7 +63,12 @@ CLIENTS = {
         10_000,
     ),
 }
-SEEDS = {FILING_ID: b"f" * 32, PRODUCTION_ID: b"p" * 32, f"{ENTERPRISE}:2025-Q2:vat": b"g" * 32}
+SEEDS = {
+    NEIGHBOUR_FILING_ID: b"n" * 32,
+    FILING_ID: b"f" * 32,
+    PRODUCTION_ID: b"p" * 32,
+    f"{ENTERPRISE}:2025-Q2:vat": b"g" * 32,
+}
 
 
 def disclose(chain, height, tree, kind, record_id, fields, names) -> relay_pb2.DisclosedRecord:
@@ -78,7 +86,7 @@ def disclose(chain, height, tree, kind, record_id, fields, names) -> relay_pb2.D
     )
 
 
-def filing(names=("paid", "tax_due")):
+def filing(names=("paid", "tax_due", "enterprise")):
     return disclose(TAX, 10, TAX_TREE, "filing", FILING_ID, FILING, names)
 
 
@@ -87,7 +95,7 @@ def other_filing():
     return disclose(TAX, 10, TAX_TREE, "filing", f"{ENTERPRISE}:2025-Q2:vat", FILING, ["paid"])
 
 
-def production(names=("output_value",)):
+def production(names=("output_value", "enterprise")):
     return disclose(INDUSTRY, 20, INDUSTRY_TREE, "production", PRODUCTION_ID, PRODUCTION, names)
 
 
@@ -126,9 +134,9 @@ def test_an_honest_transfer_yields_the_verified_data_set() -> None:
         "filing",
         FILING_ID,
     )
-    assert dict(first.fields) == {"paid": True, "tax_due": 125_000}
+    assert dict(first.fields) == {"paid": True, "tax_due": 125_000, "enterprise": ENTERPRISE}
     assert first.commitment == commit_record(FILING, SEEDS[FILING_ID]).commitment
-    assert dict(second.fields) == {"output_value": 3_600_000}
+    assert dict(second.fields) == {"output_value": 3_600_000, "enterprise": ENTERPRISE}
     assert second.chain_id == INDUSTRY and second.height == 20
 
 
@@ -147,6 +155,31 @@ def test_fields_beyond_the_consent_are_refused() -> None:
     )
     other = other_filing()
     assert_refused(make_transfer(other), ErrorCode.CONSENT_SCOPE_EXCEEDED)
+
+
+def test_only_the_enterprises_own_records_with_their_owner_field_pass() -> None:
+    # Another enterprise's filing, even when the consent names it.
+    consent = make_consent()
+    consent.scopes[0].records.add(
+        kind="filing", id=NEIGHBOUR_FILING_ID, fields=["tax_due", "enterprise"]
+    )
+    neighbour = disclose(
+        TAX,
+        10,
+        TAX_TREE,
+        "filing",
+        NEIGHBOUR_FILING_ID,
+        {**FILING, "enterprise": NEIGHBOUR},
+        ["tax_due", "enterprise"],
+    )
+    assert_refused(make_transfer(neighbour, consent=consent), ErrorCode.NOT_RECORD_OWNER)
+    # The enterprise's own filing without its owner field.
+    assert_refused(make_transfer(filing(("paid", "tax_due"))), ErrorCode.NOT_RECORD_OWNER)
+    # A kind no consent discloses.
+    record = disclose(TAX, 10, TAX_TREE, "inv", "oice/1", {"x": 1}, ["x"])
+    consent = make_consent()
+    consent.scopes[0].records.add(kind="inv", id="oice/1", fields=["x"])
+    assert_refused(make_transfer(record, consent=consent), ErrorCode.NOT_RECORD_OWNER)
 
 
 def test_a_disclosure_of_another_record_is_refused() -> None:
