@@ -7,21 +7,30 @@ holds the number. gRPC status codes follow their meaning (DESIGN §3).
 A batch of transactions gets one admission result per transaction. When
 none of them is admitted the call itself fails with the first refusal's
 status and code, so a client sending one transaction sees a plain error.
+
+``GetBlob`` serves any record's fields: it is for the chain's members, on the
+mutual-TLS network. Outsiders (a relay) get records through
+``DiscloseRecords``, only under a consent the owner signed
+(:mod:`chains.apps.disclosure`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
 
+from chains.apps.disclosure import disclose_consented_records
 from chains.core.block import decode_block
 from chains.core.consensus.validators import encode_validator_set
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.core.merkle import MerkleTree
+from chains.core.state_tree import StateProof, StateTree
 from chains.core.types import Height, Version
 from chains.core.wire import inclusion_proof_to_proto, state_proof_to_proto
+from chains.runtime.node import get_now_ms
 from consortium.v1 import node_pb2, node_pb2_grpc
 
 ERROR_CODE_METADATA = "consortium-error-code"
@@ -38,6 +47,10 @@ _STATUS_BY_CODE = {
     ErrorCode.MEMPOOL_FULL: grpc.StatusCode.UNAVAILABLE,
     ErrorCode.ROLE_NOT_ALLOWED: grpc.StatusCode.PERMISSION_DENIED,
     ErrorCode.NOT_RECORD_OWNER: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.CONSENT_NOT_BY_OWNER: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.CONSENT_NOT_YET_VALID: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.CONSENT_EXPIRED: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.CONSENT_SCOPE_EXCEEDED: grpc.StatusCode.PERMISSION_DENIED,
     ErrorCode.NOT_INVOICE_HOLDER: grpc.StatusCode.PERMISSION_DENIED,
     ErrorCode.LOAN_WRONG_BANK: grpc.StatusCode.PERMISSION_DENIED,
     ErrorCode.MEMBER_SUSPENDED: grpc.StatusCode.PERMISSION_DENIED,
@@ -212,6 +225,32 @@ class NodeService(node_pb2_grpc.NodeServicer):
         value = self.node.store.get_blob(request.key)
         return node_pb2.GetBlobResponse(found=value is not None, value=value or b"")
 
+    async def DiscloseRecords(self, request, context):  # noqa: N802
+        """An enterprise's consented records at a height, with the certified header."""
+        node = self.node
+        height = await self._get_height(context, request.height or node.tip.height)
+        version = Version(height)
+        tree = node.tree
+
+        def prove(key: bytes) -> tuple[bytes | None, StateProof]:
+            return tree.get_with_proof(key, version)
+
+        state = _StateAt(tree, version, node.store.get_blob)
+        outcome = disclose_consented_records(
+            state, prove, node.chain_id, height, request.signed_consent, get_now_ms()
+        )
+        if not outcome.ok:
+            await abort_with(context, outcome.verdict.code, outcome.verdict.message)
+        store = node.store
+        return node_pb2.DiscloseRecordsResponse(
+            height=height,
+            header=decode_block(store.get_block(height)).header.raw,
+            certificate=store.get_certificate(height),
+            validator_set=encode_validator_set(node.get_validator_set(height)),
+            records=outcome.records,
+            identity=outcome.identity,
+        )
+
     async def StreamHeaders(self, request, context):  # noqa: N802
         """Committed headers from ``from_height``, then every new one."""
         node = self.node
@@ -238,6 +277,19 @@ class NodeService(node_pb2_grpc.NodeServicer):
                     yield item
         finally:
             self.header_streams.discard(stream)
+
+
+@dataclass(frozen=True, slots=True)
+class _StateAt:
+    """The committed state after one height, read from the tree (no tip cache)."""
+
+    tree: StateTree
+    version: Version
+    get_blob: Callable[[bytes], bytes | None]
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value of ``key`` at this height, or None."""
+        return self.tree.get(key, self.version)
 
 
 @dataclass(eq=False)

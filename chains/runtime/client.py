@@ -139,6 +139,14 @@ class NodeClient:
         """A blob stored beside the state tree (``found`` false when there is none)."""
         return self._call(self.stub.GetBlob, node_pb2.GetBlobRequest(key=key))
 
+    def disclose_records(
+        self, signed_consent: bytes, height: int = 0
+    ) -> node_pb2.DiscloseRecordsResponse:
+        """The records a signed consent names on this chain, at ``height`` (0: latest), with
+        the certified header their proofs are against (NodeError with the refusal's code)."""
+        request = node_pb2.DiscloseRecordsRequest(signed_consent=signed_consent, height=height)
+        return self._call(self.stub.DiscloseRecords, request)
+
     def stream_headers(self, from_height: int = 0) -> Iterator[node_pb2.CertifiedHeader]:
         """Certified headers from ``from_height`` on, as they are committed."""
         try:

@@ -1,5 +1,6 @@
 from consortium.v1 import errors_pb2 as _errors_pb2
 from consortium.v1 import proofs_pb2 as _proofs_pb2
+from consortium.v1 import relay_pb2 as _relay_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -171,6 +172,30 @@ class GetBlobResponse(_message.Message):
     found: bool
     value: bytes
     def __init__(self, found: _Optional[bool] = ..., value: _Optional[bytes] = ...) -> None: ...
+
+class DiscloseRecordsRequest(_message.Message):
+    __slots__ = ("signed_consent", "height")
+    SIGNED_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    signed_consent: bytes
+    height: int
+    def __init__(self, signed_consent: _Optional[bytes] = ..., height: _Optional[int] = ...) -> None: ...
+
+class DiscloseRecordsResponse(_message.Message):
+    __slots__ = ("height", "header", "certificate", "validator_set", "records", "identity")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_SET_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    header: bytes
+    certificate: bytes
+    validator_set: bytes
+    records: _containers.RepeatedCompositeFieldContainer[_relay_pb2.DisclosedRecord]
+    identity: _relay_pb2.IdentityProof
+    def __init__(self, height: _Optional[int] = ..., header: _Optional[bytes] = ..., certificate: _Optional[bytes] = ..., validator_set: _Optional[bytes] = ..., records: _Optional[_Iterable[_Union[_relay_pb2.DisclosedRecord, _Mapping]]] = ..., identity: _Optional[_Union[_relay_pb2.IdentityProof, _Mapping]] = ...) -> None: ...
 
 class StreamHeadersRequest(_message.Message):
     __slots__ = ("from_height",)

@@ -76,6 +76,11 @@ class NodeStub:
                 request_serializer=consortium_dot_v1_dot_node__pb2.GetBlobRequest.SerializeToString,
                 response_deserializer=consortium_dot_v1_dot_node__pb2.GetBlobResponse.FromString,
                 _registered_method=True)
+        self.DiscloseRecords = channel.unary_unary(
+                '/consortium.v1.Node/DiscloseRecords',
+                request_serializer=consortium_dot_v1_dot_node__pb2.DiscloseRecordsRequest.SerializeToString,
+                response_deserializer=consortium_dot_v1_dot_node__pb2.DiscloseRecordsResponse.FromString,
+                _registered_method=True)
         self.StreamHeaders = channel.unary_stream(
                 '/consortium.v1.Node/StreamHeaders',
                 request_serializer=consortium_dot_v1_dot_node__pb2.StreamHeadersRequest.SerializeToString,
@@ -141,6 +146,18 @@ class NodeServicer:
         """A blob a block stored beside the state tree (a record's fields under
         "recbody/" || commitment). It carries no proof: its key commits to it, so
         check it against what the state proves (the record head's commitment).
+        Blobs hold every field of every record: this is for the chain's members,
+        on the mutual-TLS network between member organisations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DiscloseRecords(self, request, context):
+        """An enterprise's consented records, for outsiders (a relay): only under a
+        valid consent the enterprise signed, only the records this chain's scope
+        names and only their consented fields, each proven in one certified
+        header; plus the registry's proof of whose key signed. All or nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -195,6 +212,11 @@ def add_NodeServicer_to_server(servicer, server):
                     servicer.GetBlob,
                     request_deserializer=consortium_dot_v1_dot_node__pb2.GetBlobRequest.FromString,
                     response_serializer=consortium_dot_v1_dot_node__pb2.GetBlobResponse.SerializeToString,
+            ),
+            'DiscloseRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiscloseRecords,
+                    request_deserializer=consortium_dot_v1_dot_node__pb2.DiscloseRecordsRequest.FromString,
+                    response_serializer=consortium_dot_v1_dot_node__pb2.DiscloseRecordsResponse.SerializeToString,
             ),
             'StreamHeaders': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamHeaders,
@@ -420,6 +442,33 @@ class Node:
             '/consortium.v1.Node/GetBlob',
             consortium_dot_v1_dot_node__pb2.GetBlobRequest.SerializeToString,
             consortium_dot_v1_dot_node__pb2.GetBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DiscloseRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/consortium.v1.Node/DiscloseRecords',
+            consortium_dot_v1_dot_node__pb2.DiscloseRecordsRequest.SerializeToString,
+            consortium_dot_v1_dot_node__pb2.DiscloseRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,
