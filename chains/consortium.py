@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chains.apps.fields import USCC_ALPHABET, compute_uscc_check_character
+from chains.core.consensus.validators import compute_validators_hash
 from chains.core.errors import ConsortiumError, ErrorCode
+from chains.finance.relay_rules import DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_TRUSTING_PERIOD_MS
 from chains.runtime.client import NodeClient, NodeError
+from chains.runtime.genesis import Genesis, read_genesis
 from chains.runtime.keys import (
     AccountKey,
     generate_account_key,
@@ -192,6 +195,12 @@ MEMBERS: tuple[Member, ...] = (
         ((TAX, False), (FINANCE, True)),
     ),
     Member(
+        "consortium-relay",
+        "Shenzhen Consortium Relay Service",
+        "relay",
+        ((FINANCE, False),),
+    ),
+    Member(
         "audit-office",
         "Shenzhen Municipal Audit Bureau",
         "auditor",
@@ -214,8 +223,35 @@ def get_validator_names(chain: str) -> list[str]:
     return [member.id for member in MEMBERS if member.is_governing(chain)]
 
 
-def compute_app_state(chain: str, public_keys: Mapping[str, bytes]) -> dict[str, object]:
-    """The genesis ``app_state`` of ``chain``: its members, each with its one account key."""
+def compute_relay_section(
+    sources: Mapping[str, Genesis],
+    trusting_period_ms: int = DEFAULT_TRUSTING_PERIOD_MS,
+    max_clock_drift_ms: int = DEFAULT_MAX_CLOCK_DRIFT_MS,
+) -> dict[str, object]:
+    """The finance genesis's ``relay`` section: a light client of each source chain
+    (by chain name), anchored in its genesis file and validator set; the tax chain
+    proves identities."""
+    return {
+        "identity_chain": CHAIN_IDS[TAX],
+        "light_clients": [
+            {
+                "chain_id": genesis.chain_id,
+                "genesis_hash": genesis.hash.hex(),
+                "genesis_time_unix_ms": genesis.genesis_time_unix_ms,
+                "validators_hash": compute_validators_hash(genesis.validators).hex(),
+                "trusting_period_ms": trusting_period_ms,
+                "max_clock_drift_ms": max_clock_drift_ms,
+            }
+            for genesis in sources.values()
+        ],
+    }
+
+
+def compute_app_state(
+    chain: str, public_keys: Mapping[str, bytes], relay: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The genesis ``app_state`` of ``chain``: its members, each with its one account key,
+    and for the finance chain, the ``relay`` section (:func:`compute_relay_section`)."""
     organisations = []
     for member in MEMBERS:
         if not member.is_on(chain):
@@ -232,6 +268,8 @@ def compute_app_state(chain: str, public_keys: Mapping[str, bytes]) -> dict[str,
             item["region"] = member.region
         item["accounts"] = [{"name": "primary", "public_key": public_keys[member.id].hex()}]
         organisations.append(item)
+    if chain == FINANCE:
+        return {"organisations": organisations, "relay": dict(relay or {})}
     return {"organisations": organisations}
 
 
@@ -453,8 +491,11 @@ def create_consortium(
         public_keys[member.id] = key.public_key
         on_progress(f"account key of {member.id}")
     base_port = base_port or find_free_base_port()
-    chains = []
+    chains: list[ChainLayout] = []
     for index, name in enumerate(CHAIN_NAMES):
+        # The finance chain comes last: its genesis anchors light clients in the others'.
+        sources = {chain.name: read_genesis(chain.genesis_path) for chain in chains}
+        relay = compute_relay_section(sources) if name == FINANCE else None
         nodes = create_network(
             root / name,
             VALIDATORS_PER_CHAIN,
@@ -464,7 +505,7 @@ def create_consortium(
             consensus={**CHAIN_CONSENSUS.get(name, {}), **(consensus or {})} or None,
             on_progress=on_progress,
             app=name,
-            app_state=compute_app_state(name, public_keys),
+            app_state=compute_app_state(name, public_keys, relay),
             validator_names=get_validator_names(name),
         )
         chains.append(ChainLayout(name, CHAIN_IDS[name], root / name, tuple(nodes)))

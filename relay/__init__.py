@@ -12,6 +12,7 @@
   end (consent, owner, each record's head against a trusted header, the
   disclosed fields against the head's commitment, the consent's scope).
 
-The finance chain's transactions that use these, the source side's
-consent-gated serving, and the relayer daemon are still to come (issue 6).
+The finance chain's transactions that use these are in
+:mod:`chains.finance.relay_rules`, and the source side's consent-gated serving
+in :mod:`chains.apps.disclosure`; the relayer daemon is still to come (issue 6).
 """

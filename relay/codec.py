@@ -110,6 +110,12 @@ def encode_client_state(client: LightClient) -> bytes:
     return message.SerializeToString()
 
 
+def get_latest_height(raw: bytes) -> Height:
+    """The latest trusted height of the stored client ``raw`` (to know which header to
+    read before :func:`decode_client`); MALFORMED_INPUT when undecodable."""
+    return Height(parse_message(relay_pb2.LightClientState, raw).latest_height)
+
+
 def decode_client(raw: bytes, trusted: Mapping[Height, TrustedHeader]) -> LightClient:
     """The client stored as ``raw``, with the trusted headers the caller read for it.
 

@@ -96,6 +96,10 @@ def _get_shape_problem(consent: relay_pb2.Consent) -> str:
     for scope in consent.scopes:
         if not scope.records:
             return f"the consent's scope on {scope.chain_id} names no record"
+        places = {(record.kind, record.id) for record in scope.records}
+        if len(places) != len(scope.records):
+            # A transfer carries each record once: which of two field lists would hold?
+            return f"the consent's scope on {scope.chain_id} names a record twice"
         for record in scope.records:
             if not record.kind or not record.id or not record.fields:
                 return f"a record of the consent's scope on {scope.chain_id} is incomplete"
@@ -115,6 +119,31 @@ def decode_signed_consent(raw: bytes) -> SignedConsent:
     return SignedConsent(consent, signed.consent, signed.public_key, signed.signature)
 
 
+def verify_consent_signature(signed: SignedConsent) -> Verdict:
+    """Accept when the signature is the named key's over the domain tag and the consent's
+    exact bytes (BAD_SIGNATURE, INVALID_PUBLIC_KEY, ...)."""
+    return verify_ed25519(
+        signed.public_key, get_consent_sign_bytes(signed.consent_bytes), signed.signature
+    )
+
+
+def verify_consent_window(signed: SignedConsent, now_ms: int) -> Verdict:
+    """Accept when ``now_ms`` is within the consent's validity window
+    (CONSENT_NOT_YET_VALID, CONSENT_EXPIRED)."""
+    consent = signed.consent
+    if now_ms < consent.not_before_ms:
+        return refuse(
+            ErrorCode.CONSENT_NOT_YET_VALID,
+            f"consent {consent.consent_id} is valid from {consent.not_before_ms} ms on",
+        )
+    if now_ms >= consent.expires_ms:
+        return refuse(
+            ErrorCode.CONSENT_EXPIRED,
+            f"consent {consent.consent_id} expired at {consent.expires_ms} ms",
+        )
+    return ACCEPTED
+
+
 def verify_consent_terms(
     signed: SignedConsent, bank: str, destination_chain: ChainId, now_ms: int
 ) -> Verdict:
@@ -124,9 +153,7 @@ def verify_consent_terms(
     Refuses, in this order: the signature's codes (BAD_SIGNATURE, INVALID_PUBLIC_KEY,
     ...), WRONG_CHAIN_ID, CONSENT_WRONG_BANK, CONSENT_NOT_YET_VALID, CONSENT_EXPIRED.
     """
-    verdict = verify_ed25519(
-        signed.public_key, get_consent_sign_bytes(signed.consent_bytes), signed.signature
-    )
+    verdict = verify_consent_signature(signed)
     if not verdict.ok:
         return verdict
     consent = signed.consent
@@ -141,15 +168,34 @@ def verify_consent_terms(
             ErrorCode.CONSENT_WRONG_BANK,
             f"consent {consent.consent_id} names bank {consent.bank!r}, not {bank!r}",
         )
-    if now_ms < consent.not_before_ms:
+    return verify_consent_window(signed, now_ms)
+
+
+def verify_registry_owner(
+    signed: SignedConsent,
+    account: membership_pb2.Account | None,
+    organisation: membership_pb2.Organisation | None,
+    registry: str,
+) -> Verdict:
+    """Accept when ``account`` (the registry's entry of the consent's key) belongs to the
+    consent's enterprise and ``organisation`` (its entry of that enterprise) is an active
+    enterprise; else CONSENT_NOT_BY_OWNER. ``registry`` names where they were read."""
+    consent = signed.consent
+    if account is None or account.organisation_id != consent.enterprise:
+        owner = "nobody" if account is None else repr(account.organisation_id)
         return refuse(
-            ErrorCode.CONSENT_NOT_YET_VALID,
-            f"consent {consent.consent_id} is valid from {consent.not_before_ms} ms on",
+            ErrorCode.CONSENT_NOT_BY_OWNER,
+            f"the key that signed consent {consent.consent_id} belongs to {owner} on "
+            f"{registry}, not to {consent.enterprise}",
         )
-    if now_ms >= consent.expires_ms:
+    if (
+        organisation is None
+        or organisation.role != membership_pb2.ROLE_ENTERPRISE
+        or organisation.status != membership_pb2.MEMBER_STATUS_ACTIVE
+    ):
         return refuse(
-            ErrorCode.CONSENT_EXPIRED,
-            f"consent {consent.consent_id} expired at {consent.expires_ms} ms",
+            ErrorCode.CONSENT_NOT_BY_OWNER,
+            f"{consent.enterprise} is not an active enterprise on {registry}",
         )
     return ACCEPTED
 
@@ -190,28 +236,12 @@ def verify_consent_owner(
         if not verdict.ok:
             return verdict
     account = _parse(membership_pb2.Account, identity.account) if identity.account else None
-    if account is None or account.organisation_id != consent.enterprise:
-        owner = "nobody" if account is None else repr(account.organisation_id)
-        return refuse(
-            ErrorCode.CONSENT_NOT_BY_OWNER,
-            f"the key that signed consent {consent.consent_id} belongs to {owner} on the tax "
-            f"chain, not to {consent.enterprise}",
-        )
     organisation = (
         _parse(membership_pb2.Organisation, identity.organisation)
         if identity.organisation
         else None
     )
-    if (
-        organisation is None
-        or organisation.role != membership_pb2.ROLE_ENTERPRISE
-        or organisation.status != membership_pb2.MEMBER_STATUS_ACTIVE
-    ):
-        return refuse(
-            ErrorCode.CONSENT_NOT_BY_OWNER,
-            f"{consent.enterprise} is not an active enterprise on the tax chain",
-        )
-    return ACCEPTED
+    return verify_registry_owner(signed, account, organisation, "the tax chain")
 
 
 def verify_consent_covers(

@@ -48,7 +48,7 @@ from chains.core.consensus.signing import SignatureScheme
 from chains.core.consensus.validators import ValidatorSet, decode_validator_set
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.state_tree import StateProof, verify_state_proof
-from chains.core.types import ChainId, Hash32, Height
+from chains.core.types import ChainId, Hash32, Height, is_hash32
 
 MAX_TRUSTED_HEADERS = 1_000
 """Trusted headers a client keeps (the newest): proofs are checked against recent heights."""
@@ -247,6 +247,49 @@ def create_client(
     )
     _verify_certified(empty, decoded, header.validators_hash, scheme).raise_for_error()
     return replace(empty, trusted=MappingProxyType({header.height: _to_trusted(header)}))
+
+
+def create_genesis_client(
+    chain_id: ChainId,
+    genesis_hash: Hash32,
+    genesis_time_unix_ms: int,
+    validators_hash: Hash32,
+    trusting_period_ms: int,
+    max_clock_drift_ms: int,
+) -> LightClient:
+    """A client of a chain from its genesis: it trusts the genesis validator set (by its
+    hash) to sign height 1, the way a genesis file is trusted: by the operators who
+    checked it. Height 0 has no state to prove (its state root is zero).
+
+    Raises ConsortiumError(MALFORMED_INPUT) for hashes that are not 32 bytes or periods
+    and times that are not positive integers.
+    """
+    for name, value in (
+        ("trusting_period_ms", trusting_period_ms),
+        ("max_clock_drift_ms", max_clock_drift_ms),
+        ("genesis_time_unix_ms", genesis_time_unix_ms),
+    ):
+        if type(value) is not int or value <= 0:
+            raise ConsortiumError(ErrorCode.MALFORMED_INPUT, f"{name} must be a positive int")
+    if not (is_hash32(genesis_hash) and is_hash32(validators_hash)):
+        raise ConsortiumError(
+            ErrorCode.MALFORMED_INPUT, "a genesis hash and a validators hash are 32 bytes each"
+        )
+    anchor = TrustedHeader(
+        height=Height(0),
+        time_unix_ms=genesis_time_unix_ms,
+        header_hash=genesis_hash,
+        state_root=Hash32(bytes(32)),
+        validators_hash=validators_hash,
+        next_validators_hash=validators_hash,
+    )
+    return LightClient(
+        chain_id,
+        trusting_period_ms,
+        max_clock_drift_ms,
+        Height(0),
+        MappingProxyType({Height(0): anchor}),
+    )
 
 
 def _with_header(client: LightClient, trusted: TrustedHeader) -> LightClient:

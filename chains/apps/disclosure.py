@@ -33,18 +33,20 @@ from chains.apps.membership import (
 )
 from chains.apps.records import decode_record_head, get_record_key, read_record
 from chains.core.app import StateReader
-from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
+from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict
 from chains.core.records import FieldValue, commit_record, disclose_fields
 from chains.core.state_tree import StateProof
 from chains.core.types import ChainId, Height
 from chains.core.wire import disclosure_to_proto, state_proof_to_proto
-from consortium.v1 import membership_pb2, relay_pb2
+from consortium.v1 import relay_pb2
 from relay.consent import (
     SignedConsent,
     decode_signed_consent,
     get_owner_field,
-    verify_consent_terms,
+    verify_consent_signature,
+    verify_consent_window,
     verify_record_owner,
+    verify_registry_owner,
 )
 from relay.transfer import MAX_TRANSFER_RECORDS
 
@@ -66,31 +68,16 @@ class ConsentedDisclosure:
         return self.verdict.ok
 
 
-def _verify_signature_and_window(signed: SignedConsent, now_ms: int) -> Verdict:
-    # verify_consent_terms also checks the bank and destination chain, which only the
-    # destination can judge: passing the consent's own makes those two checks vacuous and
-    # leaves its signature and validity window, in its order and with its codes.
-    consent = signed.consent
-    return verify_consent_terms(signed, consent.bank, ChainId(consent.destination_chain), now_ms)
-
-
 def get_consent_scope(signed: SignedConsent, chain_id: ChainId) -> relay_pb2.ConsentScope:
     """The consent's scope on ``chain_id``; raises ConsortiumError: CONSENT_SCOPE_EXCEEDED
-    when it names nothing there, MALFORMED_INPUT when it names a record twice or more
-    records than one transfer may carry."""
+    when it names nothing there, MALFORMED_INPUT when it names more records than one
+    transfer may carry."""
     consent = signed.consent
     scope = next((s for s in consent.scopes if s.chain_id == chain_id), None)
     if scope is None:
         raise ConsortiumError(
             ErrorCode.CONSENT_SCOPE_EXCEEDED,
             f"consent {consent.consent_id} names no record on chain {chain_id!r}",
-        )
-    places = {(record.kind, record.id) for record in scope.records}
-    if len(places) != len(scope.records):
-        # A transfer carries each record once; which of two field lists would it be?
-        raise ConsortiumError(
-            ErrorCode.MALFORMED_INPUT,
-            f"consent {consent.consent_id} names a record on {chain_id!r} twice",
         )
     if len(scope.records) > MAX_TRANSFER_RECORDS:
         raise ConsortiumError(
@@ -104,25 +91,9 @@ def get_consent_scope(signed: SignedConsent, chain_id: ChainId) -> relay_pb2.Con
 def verify_signer_is_owner(state: StateReader, signed: SignedConsent) -> Verdict:
     """Accept when, in this chain's registry, the consent's key is an account of its
     enterprise and that enterprise is active; else CONSENT_NOT_BY_OWNER."""
-    consent = signed.consent
     account = get_account(state, signed.public_key)
-    if account is None or account.organisation_id != consent.enterprise:
-        return refuse(
-            ErrorCode.CONSENT_NOT_BY_OWNER,
-            f"the key that signed consent {consent.consent_id} is not an account of "
-            f"{consent.enterprise} on this chain",
-        )
-    organisation = get_organisation(state, consent.enterprise)
-    if (
-        organisation is None
-        or organisation.role != membership_pb2.ROLE_ENTERPRISE
-        or organisation.status != membership_pb2.MEMBER_STATUS_ACTIVE
-    ):
-        return refuse(
-            ErrorCode.CONSENT_NOT_BY_OWNER,
-            f"{consent.enterprise} is not an active enterprise on this chain",
-        )
-    return ACCEPTED
+    organisation = get_organisation(state, signed.consent.enterprise)
+    return verify_registry_owner(signed, account, organisation, "this chain")
 
 
 def _prove_identity(
@@ -216,7 +187,8 @@ def _disclose(
     now_ms: int,
 ) -> ConsentedDisclosure:
     signed = decode_signed_consent(signed_consent)
-    _verify_signature_and_window(signed, now_ms).raise_for_error()
+    verify_consent_signature(signed).raise_for_error()
+    verify_consent_window(signed, now_ms).raise_for_error()
     scope = get_consent_scope(signed, chain_id)
     verify_signer_is_owner(state, signed).raise_for_error()
     enterprise = signed.consent.enterprise

@@ -26,7 +26,14 @@ from google.protobuf.message import Message
 
 from chains.apps import membership
 from chains.apps.membership import Sender
-from chains.core.app import TX_OK, BlockContext, StateOverlay, StateReader, TxResult
+from chains.core.app import (
+    TX_OK,
+    BlockContext,
+    StateOverlay,
+    StateReader,
+    TxResult,
+    make_genesis_error,
+)
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict
 from chains.core.protobuf import parse_message
 from chains.core.transactions import VerifiedTransaction
@@ -58,6 +65,8 @@ Handler = Callable[[TxCall], TxResult | None]
 """Executes one transaction; None means success. Raises ConsortiumError to refuse."""
 PayloadCheck = Callable[[Message], str]
 """Stateless check of a decoded payload: why it is unusable, or ""."""
+GenesisSection = Callable[[object], Mapping[bytes, bytes]]
+"""Turns one genesis ``app_state`` entry into state; raises INVALID_CONFIG."""
 
 
 def _no_payload_check(payload: Message) -> str:
@@ -95,6 +104,9 @@ class ConsortiumApplication:
 
     name: str
     rules: Mapping[str, TxRule] = field(default_factory=dict)
+    genesis_sections: Mapping[str, GenesisSection] = field(default_factory=dict)
+    """Genesis ``app_state`` entries beside "organisations", each turned into state by
+    its function (the finance chain's "relay": its light clients)."""
     _decoded: dict[bytes, tuple[TxRule, Message]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -102,14 +114,19 @@ class ConsortiumApplication:
     and again when a block holds it; the same bytes always decode the same way."""
 
     @classmethod
-    def from_rules(cls, name: str, rules: Iterable[TxRule]) -> ConsortiumApplication:
+    def from_rules(
+        cls,
+        name: str,
+        rules: Iterable[TxRule],
+        genesis_sections: Mapping[str, GenesisSection] | None = None,
+    ) -> ConsortiumApplication:
         """An application of ``rules``; refuses two rules for one type."""
         table: dict[str, TxRule] = {}
         for rule in rules:
             if rule.tx_type in table:
                 raise ValueError(f"two rules for {rule.tx_type!r}")
             table[rule.tx_type] = rule
-        return cls(name, table)
+        return cls(name, table, dict(genesis_sections or {}))
 
     def get_tx_types(self) -> list[str]:
         """The transaction types this application executes, sorted."""
@@ -183,5 +200,18 @@ class ConsortiumApplication:
         return TX_OK if result is None else result
 
     def get_genesis_updates(self, app_state: Mapping[str, object]) -> Mapping[bytes, bytes]:
-        """Organisations and their accounts from genesis (see :mod:`chains.apps.membership`)."""
-        return membership.compute_genesis_updates(app_state)
+        """Organisations and their accounts from genesis (see :mod:`chains.apps.membership`),
+        and the application's own sections (every one required)."""
+        if not isinstance(app_state, Mapping):
+            return membership.compute_genesis_updates(app_state)
+        missing = sorted(set(self.genesis_sections) - set(app_state))
+        if missing:
+            raise make_genesis_error(f"the {self.name} chain needs {', '.join(missing)}")
+        updates = dict(
+            membership.compute_genesis_updates(
+                {k: v for k, v in app_state.items() if k not in self.genesis_sections}
+            )
+        )
+        for name, compute in self.genesis_sections.items():
+            updates.update(compute(app_state[name]))
+        return updates

@@ -4,10 +4,18 @@
   registrar roles register an enterprise under its credit code;
 * ``member.account.add`` (``AddAccount``): any member adds a key of its own;
 * ``member.govern`` (``GovernanceAction``): add, suspend or reinstate an
-  organisation with the approval of more than 2/3 of the governing ones.
+  organisation with the approval of more than 2/3 of the governing ones, or
+  carry out an action of the chain's own (:class:`GovernanceExtension`: the
+  finance chain recovers a light client this way).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from google.protobuf.message import Message
 
 from chains.apps import membership
 from chains.apps.fields import get_first_error, get_id_error, get_text_error, get_uscc_error
@@ -86,8 +94,26 @@ def _check_add_member(add: membership_pb2.AddMember) -> str:
     )
 
 
-def check_govern(payload: membership_pb2.GovernanceAction) -> str:
-    """Why a ``GovernanceAction`` payload is unusable, or "" (signatures: on execution)."""
+@dataclass(frozen=True, slots=True)
+class GovernanceExtension:
+    """A governance action only some chains carry out (e.g. the finance chain's
+    ``recover_client``): its stateless check and its handler, given the action."""
+
+    check: Callable[[Message], str]
+    execute: Callable[[TxCall, Message], None]
+
+
+BASE_ACTIONS = ("add_member", "suspend_member", "reinstate_member")
+
+
+def check_govern(
+    payload: membership_pb2.GovernanceAction,
+    extensions: Mapping[str, GovernanceExtension] | None = None,
+) -> str:
+    """Why a ``GovernanceAction`` payload is unusable, or "" (signatures: on execution).
+
+    ``extensions``: the chain's own actions beyond adding, suspending and reinstating.
+    """
     try:
         proposal = parse_message(membership_pb2.GovernanceProposal, payload.proposal)
     except ConsortiumError as error:
@@ -99,13 +125,20 @@ def check_govern(payload: membership_pb2.GovernanceAction) -> str:
         return "the proposal names no action"
     if action == "add_member":
         problem = _check_add_member(proposal.add_member)
+    elif action not in BASE_ACTIONS:
+        extension = (extensions or {}).get(action)
+        if extension is None:
+            return f"this chain does not carry out {action!r}"
+        problem = extension.check(getattr(proposal, action))
     else:
         change = getattr(proposal, action)
         problem = get_id_error(change.organisation_id, f"{action}.organisation_id")
     return get_first_error(get_id_error(proposal.proposal_id, "proposal_id"), problem)
 
 
-def execute_govern(call: TxCall) -> None:
+def execute_govern(
+    call: TxCall, extensions: Mapping[str, GovernanceExtension] | None = None
+) -> None:
     """Execute an approved proposal once, on its own chain, before it expires."""
     payload: membership_pb2.GovernanceAction = call.payload
     proposal = parse_message(membership_pb2.GovernanceProposal, payload.proposal)
@@ -150,6 +183,8 @@ def execute_govern(call: TxCall) -> None:
         membership.add_organisation(
             call.state, organisation, add.account_key, add.account_name or "primary"
         )
+    elif action not in BASE_ACTIONS:
+        (extensions or {})[action].execute(call, getattr(proposal, action))
     elif action == "suspend_member":
         membership.set_organisation_status(
             call.state,
@@ -163,8 +198,13 @@ def execute_govern(call: TxCall) -> None:
     call.state.set(used_key, call.height.to_bytes(8, "big"))
 
 
-def get_membership_rules(registrar_roles: frozenset[int]) -> list[TxRule]:
-    """The membership rules of a chain whose enterprises are registered by ``registrar_roles``."""
+def get_membership_rules(
+    registrar_roles: frozenset[int],
+    governance_extensions: Mapping[str, GovernanceExtension] | None = None,
+) -> list[TxRule]:
+    """The membership rules of a chain whose enterprises are registered by ``registrar_roles``
+    (and whose governance also carries out ``governance_extensions``)."""
+    extensions = dict(governance_extensions or {})
     return [
         TxRule(
             TX_REGISTER_ENTERPRISE,
@@ -184,8 +224,8 @@ def get_membership_rules(registrar_roles: frozenset[int]) -> list[TxRule]:
             TX_GOVERN,
             membership_pb2.GovernanceAction,
             ANY_ROLE,
-            execute_govern,
-            check_govern,
+            partial(execute_govern, extensions=extensions),
+            partial(check_govern, extensions=extensions),
             governing_only=True,
         ),
     ]

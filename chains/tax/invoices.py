@@ -84,8 +84,9 @@ INVOICE_STATUSES = (
 MAX_TAX_RATE_BP = 10_000
 """100 %: a rate is in basis points of the amount."""
 
-HOLDER_ROLES: frozenset[int] = ANY_ROLE - {Role.ROLE_TAX_BUREAU, Role.ROLE_AUDITOR}
-"""Who may hold, pass on and reimburse invoices: the bureau supervises, the auditor only reads."""
+HOLDER_ROLES: frozenset[int] = ANY_ROLE - {Role.ROLE_TAX_BUREAU, Role.ROLE_AUDITOR, Role.ROLE_RELAY}
+"""Who may hold, pass on and reimburse invoices: the bureau supervises, the auditor only
+reads, and a relay only carries data between the chains."""
 
 BLANK_INVOICE: Mapping[str, FieldValue] = {
     "invoice_number": "",

@@ -22,23 +22,39 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from consortium.v1 import records_pb2 as consortium_dot_v1_dot_records__pb2
+from consortium.v1 import relay_pb2 as consortium_dot_v1_dot_relay__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63onsortium/v1/finance.proto\x12\rconsortium.v1\"\x80\x01\n\nPolicyRule\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x13\n\tstr_value\x18\x04 \x01(\tH\x00\x12\x14\n\nbool_value\x18\x05 \x01(\x08H\x00\x12\x0e\n\x06reason\x18\x06 \x01(\tB\x07\n\x05value\"7\n\x0bPolicyRules\x12(\n\x05rules\x18\x01 \x03(\x0b\x32\x19.consortium.v1.PolicyRule\"\xd0\x01\n\x0eRegisterPolicy\x12\x11\n\tpolicy_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x05rules\x18\x03 \x03(\x0b\x32\x19.consortium.v1.PolicyRule\x12\x12\n\nmax_amount\x18\x04 \x01(\x03\x12\x1a\n\x12\x61mount_basis_field\x18\x05 \x01(\t\x12\x1d\n\x15\x61mount_basis_ratio_bp\x18\x06 \x01(\r\x12\x0f\n\x07rate_bp\x18\x07 \x01(\r\x12\x13\n\x0brecord_seed\x18\x08 \x01(\x0c\"\x92\x01\n\x0c\x41pplyForLoan\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x13\n\x0bterm_months\x18\x04 \x01(\r\x12\x0f\n\x07purpose\x18\x05 \x01(\t\x12\x11\n\tpolicy_id\x18\x06 \x01(\t\x12\x13\n\x0brecord_seed\x18\x07 \x01(\x0c\"\x91\x01\n\nDecideLoan\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x03 \x01(\x08\x12\x0e\n\x06\x61mount\x18\x04 \x01(\x03\x12\x0f\n\x07rate_bp\x18\x05 \x01(\r\x12\x0f\n\x07reasons\x18\x06 \x03(\t\x12\x13\n\x0brecord_seed\x18\x07 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63onsortium/v1/finance.proto\x12\rconsortium.v1\x1a\x1b\x63onsortium/v1/records.proto\x1a\x19\x63onsortium/v1/relay.proto\"\x80\x01\n\nPolicyRule\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x13\n\tstr_value\x18\x04 \x01(\tH\x00\x12\x14\n\nbool_value\x18\x05 \x01(\x08H\x00\x12\x0e\n\x06reason\x18\x06 \x01(\tB\x07\n\x05value\"7\n\x0bPolicyRules\x12(\n\x05rules\x18\x01 \x03(\x0b\x32\x19.consortium.v1.PolicyRule\"\xd0\x01\n\x0eRegisterPolicy\x12\x11\n\tpolicy_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x05rules\x18\x03 \x03(\x0b\x32\x19.consortium.v1.PolicyRule\x12\x12\n\nmax_amount\x18\x04 \x01(\x03\x12\x1a\n\x12\x61mount_basis_field\x18\x05 \x01(\t\x12\x1d\n\x15\x61mount_basis_ratio_bp\x18\x06 \x01(\r\x12\x0f\n\x07rate_bp\x18\x07 \x01(\r\x12\x13\n\x0brecord_seed\x18\x08 \x01(\x0c\"\xc7\x01\n\x0c\x41pplyForLoan\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x13\n\x0bterm_months\x18\x04 \x01(\r\x12\x0f\n\x07purpose\x18\x05 \x01(\t\x12\x11\n\tpolicy_id\x18\x06 \x01(\t\x12\x13\n\x0brecord_seed\x18\x07 \x01(\x0c\x12\x16\n\x0esigned_consent\x18\x08 \x01(\x0c\x12\x1b\n\x13\x63onsent_record_seed\x18\t \x01(\x0c\"\x91\x01\n\nDecideLoan\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x03 \x01(\x08\x12\x0e\n\x06\x61mount\x18\x04 \x01(\x03\x12\x0f\n\x07rate_bp\x18\x05 \x01(\r\x12\x0f\n\x07reasons\x18\x06 \x03(\t\x12\x13\n\x0brecord_seed\x18\x07 \x01(\x0c\"U\n\x0c\x43lientHeader\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x33\n\x06header\x18\x02 \x01(\x0b\x32#.consortium.v1.CertifiedHeaderBytes\";\n\x0cUpdateClient\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x1b.consortium.v1.ClientHeader\"\x8f\x01\n\x12SubmitMisbehaviour\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x32\n\x05\x66irst\x18\x02 \x01(\x0b\x32#.consortium.v1.CertifiedHeaderBytes\x12\x33\n\x06second\x18\x03 \x01(\x0b\x32#.consortium.v1.CertifiedHeaderBytes\"}\n\rRelayTransfer\x12,\n\x07headers\x18\x01 \x03(\x0b\x32\x1b.consortium.v1.ClientHeader\x12)\n\x08transfer\x18\x02 \x01(\x0b\x32\x17.consortium.v1.Transfer\x12\x13\n\x0brecord_seed\x18\x03 \x01(\x0c\"H\n\rRevokeConsent\x12\x12\n\nconsent_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x13\n\x0brecord_seed\x18\x03 \x01(\x0c\"\x9c\x01\n\rDataSetRecord\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\n\n\x02id\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\r\x12\x12\n\ncommitment\x18\x06 \x01(\x0c\x12*\n\x06\x66ields\x18\x07 \x03(\x0b\x32\x1a.consortium.v1.RecordField\"?\n\x0e\x44\x61taSetRecords\x12-\n\x07records\x18\x01 \x03(\x0b\x32\x1c.consortium.v1.DataSetRecordb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'consortium.v1.finance_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_POLICYRULE']._serialized_start=47
-  _globals['_POLICYRULE']._serialized_end=175
-  _globals['_POLICYRULES']._serialized_start=177
-  _globals['_POLICYRULES']._serialized_end=232
-  _globals['_REGISTERPOLICY']._serialized_start=235
-  _globals['_REGISTERPOLICY']._serialized_end=443
-  _globals['_APPLYFORLOAN']._serialized_start=446
-  _globals['_APPLYFORLOAN']._serialized_end=592
-  _globals['_DECIDELOAN']._serialized_start=595
-  _globals['_DECIDELOAN']._serialized_end=740
+  _globals['_POLICYRULE']._serialized_start=103
+  _globals['_POLICYRULE']._serialized_end=231
+  _globals['_POLICYRULES']._serialized_start=233
+  _globals['_POLICYRULES']._serialized_end=288
+  _globals['_REGISTERPOLICY']._serialized_start=291
+  _globals['_REGISTERPOLICY']._serialized_end=499
+  _globals['_APPLYFORLOAN']._serialized_start=502
+  _globals['_APPLYFORLOAN']._serialized_end=701
+  _globals['_DECIDELOAN']._serialized_start=704
+  _globals['_DECIDELOAN']._serialized_end=849
+  _globals['_CLIENTHEADER']._serialized_start=851
+  _globals['_CLIENTHEADER']._serialized_end=936
+  _globals['_UPDATECLIENT']._serialized_start=938
+  _globals['_UPDATECLIENT']._serialized_end=997
+  _globals['_SUBMITMISBEHAVIOUR']._serialized_start=1000
+  _globals['_SUBMITMISBEHAVIOUR']._serialized_end=1143
+  _globals['_RELAYTRANSFER']._serialized_start=1145
+  _globals['_RELAYTRANSFER']._serialized_end=1270
+  _globals['_REVOKECONSENT']._serialized_start=1272
+  _globals['_REVOKECONSENT']._serialized_end=1344
+  _globals['_DATASETRECORD']._serialized_start=1347
+  _globals['_DATASETRECORD']._serialized_end=1503
+  _globals['_DATASETRECORDS']._serialized_start=1505
+  _globals['_DATASETRECORDS']._serialized_end=1568
 # @@protoc_insertion_point(module_scope)

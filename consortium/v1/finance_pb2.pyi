@@ -1,3 +1,5 @@
+from consortium.v1 import records_pb2 as _records_pb2
+from consortium.v1 import relay_pb2 as _relay_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -49,7 +51,7 @@ class RegisterPolicy(_message.Message):
     def __init__(self, policy_id: _Optional[str] = ..., name: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[PolicyRule, _Mapping]]] = ..., max_amount: _Optional[int] = ..., amount_basis_field: _Optional[str] = ..., amount_basis_ratio_bp: _Optional[int] = ..., rate_bp: _Optional[int] = ..., record_seed: _Optional[bytes] = ...) -> None: ...
 
 class ApplyForLoan(_message.Message):
-    __slots__ = ("application_id", "bank", "amount", "term_months", "purpose", "policy_id", "record_seed")
+    __slots__ = ("application_id", "bank", "amount", "term_months", "purpose", "policy_id", "record_seed", "signed_consent", "consent_record_seed")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     BANK_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +59,8 @@ class ApplyForLoan(_message.Message):
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     POLICY_ID_FIELD_NUMBER: _ClassVar[int]
     RECORD_SEED_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_RECORD_SEED_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     bank: str
     amount: int
@@ -64,7 +68,9 @@ class ApplyForLoan(_message.Message):
     purpose: str
     policy_id: str
     record_seed: bytes
-    def __init__(self, application_id: _Optional[str] = ..., bank: _Optional[str] = ..., amount: _Optional[int] = ..., term_months: _Optional[int] = ..., purpose: _Optional[str] = ..., policy_id: _Optional[str] = ..., record_seed: _Optional[bytes] = ...) -> None: ...
+    signed_consent: bytes
+    consent_record_seed: bytes
+    def __init__(self, application_id: _Optional[str] = ..., bank: _Optional[str] = ..., amount: _Optional[int] = ..., term_months: _Optional[int] = ..., purpose: _Optional[str] = ..., policy_id: _Optional[str] = ..., record_seed: _Optional[bytes] = ..., signed_consent: _Optional[bytes] = ..., consent_record_seed: _Optional[bytes] = ...) -> None: ...
 
 class DecideLoan(_message.Message):
     __slots__ = ("decision_id", "application_id", "approve", "amount", "rate_bp", "reasons", "record_seed")
@@ -83,3 +89,71 @@ class DecideLoan(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     record_seed: bytes
     def __init__(self, decision_id: _Optional[str] = ..., application_id: _Optional[str] = ..., approve: _Optional[bool] = ..., amount: _Optional[int] = ..., rate_bp: _Optional[int] = ..., reasons: _Optional[_Iterable[str]] = ..., record_seed: _Optional[bytes] = ...) -> None: ...
+
+class ClientHeader(_message.Message):
+    __slots__ = ("chain_id", "header")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    header: _relay_pb2.CertifiedHeaderBytes
+    def __init__(self, chain_id: _Optional[str] = ..., header: _Optional[_Union[_relay_pb2.CertifiedHeaderBytes, _Mapping]] = ...) -> None: ...
+
+class UpdateClient(_message.Message):
+    __slots__ = ("header",)
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    header: ClientHeader
+    def __init__(self, header: _Optional[_Union[ClientHeader, _Mapping]] = ...) -> None: ...
+
+class SubmitMisbehaviour(_message.Message):
+    __slots__ = ("chain_id", "first", "second")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FIELD_NUMBER: _ClassVar[int]
+    SECOND_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    first: _relay_pb2.CertifiedHeaderBytes
+    second: _relay_pb2.CertifiedHeaderBytes
+    def __init__(self, chain_id: _Optional[str] = ..., first: _Optional[_Union[_relay_pb2.CertifiedHeaderBytes, _Mapping]] = ..., second: _Optional[_Union[_relay_pb2.CertifiedHeaderBytes, _Mapping]] = ...) -> None: ...
+
+class RelayTransfer(_message.Message):
+    __slots__ = ("headers", "transfer", "record_seed")
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    RECORD_SEED_FIELD_NUMBER: _ClassVar[int]
+    headers: _containers.RepeatedCompositeFieldContainer[ClientHeader]
+    transfer: _relay_pb2.Transfer
+    record_seed: bytes
+    def __init__(self, headers: _Optional[_Iterable[_Union[ClientHeader, _Mapping]]] = ..., transfer: _Optional[_Union[_relay_pb2.Transfer, _Mapping]] = ..., record_seed: _Optional[bytes] = ...) -> None: ...
+
+class RevokeConsent(_message.Message):
+    __slots__ = ("consent_id", "reason", "record_seed")
+    CONSENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RECORD_SEED_FIELD_NUMBER: _ClassVar[int]
+    consent_id: str
+    reason: str
+    record_seed: bytes
+    def __init__(self, consent_id: _Optional[str] = ..., reason: _Optional[str] = ..., record_seed: _Optional[bytes] = ...) -> None: ...
+
+class DataSetRecord(_message.Message):
+    __slots__ = ("chain_id", "height", "kind", "id", "version", "commitment", "fields")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    height: int
+    kind: str
+    id: str
+    version: int
+    commitment: bytes
+    fields: _containers.RepeatedCompositeFieldContainer[_records_pb2.RecordField]
+    def __init__(self, chain_id: _Optional[str] = ..., height: _Optional[int] = ..., kind: _Optional[str] = ..., id: _Optional[str] = ..., version: _Optional[int] = ..., commitment: _Optional[bytes] = ..., fields: _Optional[_Iterable[_Union[_records_pb2.RecordField, _Mapping]]] = ...) -> None: ...
+
+class DataSetRecords(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[DataSetRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[DataSetRecord, _Mapping]]] = ...) -> None: ...

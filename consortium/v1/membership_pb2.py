@@ -22,37 +22,40 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from consortium.v1 import relay_pb2 as consortium_dot_v1_dot_relay__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onsortium/v1/membership.proto\x12\rconsortium.v1\"\xc8\x01\n\x0cOrganisation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x04role\x18\x03 \x01(\x0e\x32\x13.consortium.v1.Role\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.consortium.v1.MemberStatus\x12\x11\n\tgoverning\x18\x05 \x01(\x08\x12\x10\n\x08industry\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x19\n\x11registered_height\x18\x08 \x01(\x04\"0\n\x07\x41\x63\x63ount\x12\x17\n\x0forganisation_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"}\n\x12RegisterEnterprise\x12\x0c\n\x04uscc\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08industry\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x05 \x01(\x0c\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x06 \x01(\t\"/\n\nAddAccount\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x87\x02\n\x12GovernanceProposal\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x13\n\x0bproposal_id\x18\x02 \x01(\t\x12\x1a\n\x12\x65xpires_at_unix_ms\x18\x03 \x01(\x03\x12.\n\nadd_member\x18\x04 \x01(\x0b\x32\x18.consortium.v1.AddMemberH\x00\x12\x38\n\x0esuspend_member\x18\x05 \x01(\x0b\x32\x1e.consortium.v1.SetMemberStatusH\x00\x12:\n\x10reinstate_member\x18\x06 \x01(\x0b\x32\x1e.consortium.v1.SetMemberStatusH\x00\x42\x08\n\x06\x61\x63tion\"\xa8\x01\n\tAddMember\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x04role\x18\x03 \x01(\x0e\x32\x13.consortium.v1.Role\x12\x11\n\tgoverning\x18\x04 \x01(\x08\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x05 \x01(\x0c\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x06 \x01(\t\x12\x10\n\x08industry\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\":\n\x0fSetMemberStatus\x12\x17\n\x0forganisation_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"<\n\x12GovernanceApproval\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"Z\n\x10GovernanceAction\x12\x10\n\x08proposal\x18\x01 \x01(\x0c\x12\x34\n\tapprovals\x18\x02 \x03(\x0b\x32!.consortium.v1.GovernanceApproval\"(\n\x0cGoverningSet\x12\x18\n\x10organisation_ids\x18\x01 \x03(\t*\xe9\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x13\n\x0fROLE_TAX_BUREAU\x10\x01\x12\x18\n\x14ROLE_PUBLIC_SECURITY\x10\x02\x12\x10\n\x0cROLE_CUSTOMS\x10\x03\x12\x15\n\x11ROLE_CENTRAL_BANK\x10\x04\x12\x1d\n\x19ROLE_INDUSTRY_ASSOCIATION\x10\x05\x12\x1e\n\x1aROLE_ENTERPRISE_FEDERATION\x10\x06\x12\r\n\tROLE_BANK\x10\x07\x12\x13\n\x0fROLE_ENTERPRISE\x10\x08\x12\x10\n\x0cROLE_AUDITOR\x10\t*d\n\x0cMemberStatus\x12\x1d\n\x19MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14MEMBER_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17MEMBER_STATUS_SUSPENDED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onsortium/v1/membership.proto\x12\rconsortium.v1\x1a\x19\x63onsortium/v1/relay.proto\"\xc8\x01\n\x0cOrganisation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x04role\x18\x03 \x01(\x0e\x32\x13.consortium.v1.Role\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.consortium.v1.MemberStatus\x12\x11\n\tgoverning\x18\x05 \x01(\x08\x12\x10\n\x08industry\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x19\n\x11registered_height\x18\x08 \x01(\x04\"0\n\x07\x41\x63\x63ount\x12\x17\n\x0forganisation_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"}\n\x12RegisterEnterprise\x12\x0c\n\x04uscc\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08industry\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x05 \x01(\x0c\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x06 \x01(\t\"/\n\nAddAccount\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xbf\x02\n\x12GovernanceProposal\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x13\n\x0bproposal_id\x18\x02 \x01(\t\x12\x1a\n\x12\x65xpires_at_unix_ms\x18\x03 \x01(\x03\x12.\n\nadd_member\x18\x04 \x01(\x0b\x32\x18.consortium.v1.AddMemberH\x00\x12\x38\n\x0esuspend_member\x18\x05 \x01(\x0b\x32\x1e.consortium.v1.SetMemberStatusH\x00\x12:\n\x10reinstate_member\x18\x06 \x01(\x0b\x32\x1e.consortium.v1.SetMemberStatusH\x00\x12\x36\n\x0erecover_client\x18\x07 \x01(\x0b\x32\x1c.consortium.v1.RecoverClientH\x00\x42\x08\n\x06\x61\x63tion\"]\n\rRecoverClient\x12\x17\n\x0f\x63lient_chain_id\x18\x01 \x01(\t\x12\x33\n\x06header\x18\x02 \x01(\x0b\x32#.consortium.v1.CertifiedHeaderBytes\"\xa8\x01\n\tAddMember\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x04role\x18\x03 \x01(\x0e\x32\x13.consortium.v1.Role\x12\x11\n\tgoverning\x18\x04 \x01(\x08\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x05 \x01(\x0c\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x06 \x01(\t\x12\x10\n\x08industry\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\":\n\x0fSetMemberStatus\x12\x17\n\x0forganisation_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"<\n\x12GovernanceApproval\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"Z\n\x10GovernanceAction\x12\x10\n\x08proposal\x18\x01 \x01(\x0c\x12\x34\n\tapprovals\x18\x02 \x03(\x0b\x32!.consortium.v1.GovernanceApproval\"(\n\x0cGoverningSet\x12\x18\n\x10organisation_ids\x18\x01 \x03(\t*\xf9\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x13\n\x0fROLE_TAX_BUREAU\x10\x01\x12\x18\n\x14ROLE_PUBLIC_SECURITY\x10\x02\x12\x10\n\x0cROLE_CUSTOMS\x10\x03\x12\x15\n\x11ROLE_CENTRAL_BANK\x10\x04\x12\x1d\n\x19ROLE_INDUSTRY_ASSOCIATION\x10\x05\x12\x1e\n\x1aROLE_ENTERPRISE_FEDERATION\x10\x06\x12\r\n\tROLE_BANK\x10\x07\x12\x13\n\x0fROLE_ENTERPRISE\x10\x08\x12\x10\n\x0cROLE_AUDITOR\x10\t\x12\x0e\n\nROLE_RELAY\x10\n*d\n\x0cMemberStatus\x12\x1d\n\x19MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14MEMBER_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17MEMBER_STATUS_SUSPENDED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'consortium.v1.membership_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1172
-  _globals['_ROLE']._serialized_end=1405
-  _globals['_MEMBERSTATUS']._serialized_start=1407
-  _globals['_MEMBERSTATUS']._serialized_end=1507
-  _globals['_ORGANISATION']._serialized_start=50
-  _globals['_ORGANISATION']._serialized_end=250
-  _globals['_ACCOUNT']._serialized_start=252
-  _globals['_ACCOUNT']._serialized_end=300
-  _globals['_REGISTERENTERPRISE']._serialized_start=302
-  _globals['_REGISTERENTERPRISE']._serialized_end=427
-  _globals['_ADDACCOUNT']._serialized_start=429
-  _globals['_ADDACCOUNT']._serialized_end=476
-  _globals['_GOVERNANCEPROPOSAL']._serialized_start=479
-  _globals['_GOVERNANCEPROPOSAL']._serialized_end=742
-  _globals['_ADDMEMBER']._serialized_start=745
-  _globals['_ADDMEMBER']._serialized_end=913
-  _globals['_SETMEMBERSTATUS']._serialized_start=915
-  _globals['_SETMEMBERSTATUS']._serialized_end=973
-  _globals['_GOVERNANCEAPPROVAL']._serialized_start=975
-  _globals['_GOVERNANCEAPPROVAL']._serialized_end=1035
-  _globals['_GOVERNANCEACTION']._serialized_start=1037
-  _globals['_GOVERNANCEACTION']._serialized_end=1127
-  _globals['_GOVERNINGSET']._serialized_start=1129
-  _globals['_GOVERNINGSET']._serialized_end=1169
+  _globals['_ROLE']._serialized_start=1350
+  _globals['_ROLE']._serialized_end=1599
+  _globals['_MEMBERSTATUS']._serialized_start=1601
+  _globals['_MEMBERSTATUS']._serialized_end=1701
+  _globals['_ORGANISATION']._serialized_start=77
+  _globals['_ORGANISATION']._serialized_end=277
+  _globals['_ACCOUNT']._serialized_start=279
+  _globals['_ACCOUNT']._serialized_end=327
+  _globals['_REGISTERENTERPRISE']._serialized_start=329
+  _globals['_REGISTERENTERPRISE']._serialized_end=454
+  _globals['_ADDACCOUNT']._serialized_start=456
+  _globals['_ADDACCOUNT']._serialized_end=503
+  _globals['_GOVERNANCEPROPOSAL']._serialized_start=506
+  _globals['_GOVERNANCEPROPOSAL']._serialized_end=825
+  _globals['_RECOVERCLIENT']._serialized_start=827
+  _globals['_RECOVERCLIENT']._serialized_end=920
+  _globals['_ADDMEMBER']._serialized_start=923
+  _globals['_ADDMEMBER']._serialized_end=1091
+  _globals['_SETMEMBERSTATUS']._serialized_start=1093
+  _globals['_SETMEMBERSTATUS']._serialized_end=1151
+  _globals['_GOVERNANCEAPPROVAL']._serialized_start=1153
+  _globals['_GOVERNANCEAPPROVAL']._serialized_end=1213
+  _globals['_GOVERNANCEACTION']._serialized_start=1215
+  _globals['_GOVERNANCEACTION']._serialized_end=1305
+  _globals['_GOVERNINGSET']._serialized_start=1307
+  _globals['_GOVERNINGSET']._serialized_end=1347
 # @@protoc_insertion_point(module_scope)

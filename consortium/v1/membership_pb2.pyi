@@ -1,3 +1,4 @@
+from consortium.v1 import relay_pb2 as _relay_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -19,6 +20,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_BANK: _ClassVar[Role]
     ROLE_ENTERPRISE: _ClassVar[Role]
     ROLE_AUDITOR: _ClassVar[Role]
+    ROLE_RELAY: _ClassVar[Role]
 
 class MemberStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -35,6 +37,7 @@ ROLE_ENTERPRISE_FEDERATION: Role
 ROLE_BANK: Role
 ROLE_ENTERPRISE: Role
 ROLE_AUDITOR: Role
+ROLE_RELAY: Role
 MEMBER_STATUS_UNSPECIFIED: MemberStatus
 MEMBER_STATUS_ACTIVE: MemberStatus
 MEMBER_STATUS_SUSPENDED: MemberStatus
@@ -92,20 +95,30 @@ class AddAccount(_message.Message):
     def __init__(self, account_key: _Optional[bytes] = ..., name: _Optional[str] = ...) -> None: ...
 
 class GovernanceProposal(_message.Message):
-    __slots__ = ("chain_id", "proposal_id", "expires_at_unix_ms", "add_member", "suspend_member", "reinstate_member")
+    __slots__ = ("chain_id", "proposal_id", "expires_at_unix_ms", "add_member", "suspend_member", "reinstate_member", "recover_client")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     ADD_MEMBER_FIELD_NUMBER: _ClassVar[int]
     SUSPEND_MEMBER_FIELD_NUMBER: _ClassVar[int]
     REINSTATE_MEMBER_FIELD_NUMBER: _ClassVar[int]
+    RECOVER_CLIENT_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
     proposal_id: str
     expires_at_unix_ms: int
     add_member: AddMember
     suspend_member: SetMemberStatus
     reinstate_member: SetMemberStatus
-    def __init__(self, chain_id: _Optional[str] = ..., proposal_id: _Optional[str] = ..., expires_at_unix_ms: _Optional[int] = ..., add_member: _Optional[_Union[AddMember, _Mapping]] = ..., suspend_member: _Optional[_Union[SetMemberStatus, _Mapping]] = ..., reinstate_member: _Optional[_Union[SetMemberStatus, _Mapping]] = ...) -> None: ...
+    recover_client: RecoverClient
+    def __init__(self, chain_id: _Optional[str] = ..., proposal_id: _Optional[str] = ..., expires_at_unix_ms: _Optional[int] = ..., add_member: _Optional[_Union[AddMember, _Mapping]] = ..., suspend_member: _Optional[_Union[SetMemberStatus, _Mapping]] = ..., reinstate_member: _Optional[_Union[SetMemberStatus, _Mapping]] = ..., recover_client: _Optional[_Union[RecoverClient, _Mapping]] = ...) -> None: ...
+
+class RecoverClient(_message.Message):
+    __slots__ = ("client_chain_id", "header")
+    CLIENT_CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    client_chain_id: str
+    header: _relay_pb2.CertifiedHeaderBytes
+    def __init__(self, client_chain_id: _Optional[str] = ..., header: _Optional[_Union[_relay_pb2.CertifiedHeaderBytes, _Mapping]] = ...) -> None: ...
 
 class AddMember(_message.Message):
     __slots__ = ("id", "name", "role", "governing", "account_key", "account_name", "industry", "region")

@@ -14,11 +14,13 @@ from chains.cli import app
 from chains.consortium import (
     CHAIN_IDS,
     CHAIN_NAMES,
+    FINANCE,
     LARGE_ELECTRONICS,
     LARGE_MANUFACTURER,
     MEMBERS,
     compute_app_state,
     compute_organisation_code,
+    compute_relay_section,
     compute_uscc,
     create_consortium,
     get_consortium_ports,
@@ -102,17 +104,28 @@ def test_every_genesis_loads_in_its_application_with_one_key_per_organisation(
     consortium,
 ) -> None:
     keys = consortium.get_public_keys()
+    sources = {}
     for chain in consortium.chains:
         genesis = read_genesis(chain.genesis_path)
         assert genesis.chain_id == chain.chain_id
         assert genesis.app == chain.name
         assert [v.name for v in genesis.validators.validators] == get_validator_names(chain.name)
-        assert genesis.app_state == compute_app_state(chain.name, keys)
+        relay = compute_relay_section(sources) if chain.name == FINANCE else None
+        assert genesis.app_state == compute_app_state(chain.name, keys, relay)
+        sources[chain.name] = genesis
         state = DictState()
         state.apply(APPLICATIONS[chain.name].get_genesis_updates(genesis.app_state))
         assert get_governing_set(state) == sorted(get_validator_names(chain.name))
         for item in genesis.app_state["organisations"]:
             assert item["accounts"][0]["public_key"] == keys[item["id"]].hex()
+    # The finance chain's light clients are anchored in the tax and industry genesis.
+    clients = read_genesis(consortium.get_chain(FINANCE).genesis_path).app_state["relay"]
+    anchored = {c["chain_id"]: c["genesis_hash"] for c in clients["light_clients"]}
+    assert anchored == {
+        genesis.chain_id: genesis.hash.hex()
+        for name, genesis in sources.items()
+        if name != FINANCE
+    }
     # One organisation, one key, on every chain it belongs to.
     on_chains = [
         {

@@ -56,6 +56,7 @@ from chains.tax.app import (
 )
 from tests.app_helpers import DictState
 from tests.apps.harness import make_key
+from tests.finance.world import RELAY_SECTION
 
 APPLICATIONS = {
     "tax": TAX_APPLICATION,
@@ -316,7 +317,7 @@ def _run_plan_in_memory(plan: SeedPlan, orgs_keys, reverse: bool) -> dict[str, D
     for chain in CHAIN_NAMES:
         app = APPLICATIONS[chain]
         state = DictState()
-        state.apply(app.get_genesis_updates(compute_app_state(chain, public)))
+        state.apply(app.get_genesis_updates(compute_app_state(chain, public, RELAY_SECTION)))
         chain_id = ChainId(CHAIN_IDS[chain])
         nonces: Counter[bytes] = Counter()
         for height, wave in enumerate(plan.waves, start=1):

@@ -27,6 +27,7 @@ from tests.finance.world import (
     KEY_BANK_A,
     KEY_BANK_B,
     KEYS,
+    OPEN_TX_TYPES,
     ORG_IDS,
     VALID_PAYLOADS,
     make_application,
@@ -52,6 +53,7 @@ WORLD = ChainWorld(
     governors=GOVERNORS,
     governance_sender=KEY_BANK_B,
     foreign_chain_id="industry-test-1",
+    open_tx_types=OPEN_TX_TYPES,
 )
 TX_TYPES = WORLD.tx_types
 

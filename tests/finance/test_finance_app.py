@@ -225,6 +225,8 @@ def test_an_application_is_recorded_with_exactly_its_fields(harness: AppHarness)
         "rate_bp": 0,
         "reasons": "",
         "decided_height": 0,
+        "consent_id": "",
+        "data_set_id": "",
     }
     assert_valid_record(harness, KIND_LOAN, "app-1")
 
@@ -339,6 +341,9 @@ def test_an_approval_creates_the_decision_and_updates_the_loan(harness: AppHarne
         "reasons": "strong VAT record",
         "policy_id": "sme-2025",
         "decided_height": height,
+        "decided_by": "officer",
+        "consent_id": "",
+        "data_set_id": "",
     }
     loan = read_record(harness.state, KIND_LOAN, "app-1")
     assert dict(loan.fields) == {

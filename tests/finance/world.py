@@ -9,9 +9,39 @@ from chains.finance.app import (
     TX_DECIDE_LOAN,
     TX_REGISTER_POLICY,
 )
+from chains.finance.relay_rules import (
+    TX_REVOKE_CONSENT,
+    TX_SUBMIT_MISBEHAVIOUR,
+    TX_TRANSFER,
+    TX_UPDATE_CLIENT,
+)
 from consortium.v1 import finance_pb2
 from tests.apps.harness import AppHarness, make_key, make_org
 from tests.industry.support import make_role_orgs, make_seed, make_uscc
+from tests.relay.support import START_MS, V, W
+
+FINANCE_CHAIN = "finance-test-1"
+TAX_CHAIN = "tax-1"
+INDUSTRY_CHAIN = "industry-1"
+SOURCE_KEYS = {TAX_CHAIN: V, INDUSTRY_CHAIN: W}
+"""The genesis validator sets of the source chains (real BLS keys)."""
+SOURCE_GENESIS_HASHES = {TAX_CHAIN: b"\x71" * 32, INDUSTRY_CHAIN: b"\x72" * 32}
+TRUSTING_PERIOD_MS = 3_600_000
+MAX_CLOCK_DRIFT_MS = 60_000
+RELAY_SECTION = {
+    "identity_chain": TAX_CHAIN,
+    "light_clients": [
+        {
+            "chain_id": chain_id,
+            "genesis_hash": SOURCE_GENESIS_HASHES[chain_id].hex(),
+            "genesis_time_unix_ms": START_MS,
+            "validators_hash": keys.hash.hex(),
+            "trusting_period_ms": TRUSTING_PERIOD_MS,
+            "max_clock_drift_ms": MAX_CLOCK_DRIFT_MS,
+        }
+        for chain_id, keys in SOURCE_KEYS.items()
+    ],
+}
 
 ENT_A = make_uscc(1)
 ENT_B = make_uscc(2)
@@ -38,7 +68,8 @@ APP_STATE = {
         *_ORGS,
         make_org(BANK_B, "bank", KEY_BANK_B, governing=True),
         make_org(ENT_B, "enterprise", KEY_B),
-    ]
+    ],
+    "relay": RELAY_SECTION,
 }
 GOVERNORS = (KEY_BANK_A, KEY_BANK_B)
 
@@ -46,12 +77,15 @@ ALLOWED_ROLE = {
     TX_REGISTER_POLICY: "bank",
     TX_APPLY_FOR_LOAN: "enterprise",
     TX_DECIDE_LOAN: "bank",
+    TX_REVOKE_CONSENT: "enterprise",
 }
+OPEN_TX_TYPES = (TX_SUBMIT_MISBEHAVIOUR, TX_TRANSFER, TX_UPDATE_CLIENT)
+"""Any member may send these: a relay is trusted for nothing (tests/finance/test_relay.py)."""
 
 
 def make_harness() -> AppHarness:
     """A fresh finance chain at genesis."""
-    return AppHarness(FINANCE_APPLICATION, APP_STATE, chain_id="finance-test-1")
+    return AppHarness(FINANCE_APPLICATION, APP_STATE, chain_id=FINANCE_CHAIN, time_unix_ms=START_MS)
 
 
 def make_rule(
@@ -147,8 +181,20 @@ def make_rejection(
     return make_decision(decision_id, application_id, **fields)
 
 
+def make_revocation(consent_id: str = "consent-1", **changes: object) -> finance_pb2.RevokeConsent:
+    """A valid revocation (of a consent not yet seen unless one was granted)."""
+    fields = {
+        "consent_id": consent_id,
+        "reason": "the loan was arranged elsewhere",
+        "record_seed": make_seed(f"consent/{consent_id}"),
+        **changes,
+    }
+    return finance_pb2.RevokeConsent(**fields)
+
+
 VALID_PAYLOADS = {
     TX_REGISTER_POLICY: make_policy,
     TX_APPLY_FOR_LOAN: make_application,
     TX_DECIDE_LOAN: make_decision,
+    TX_REVOKE_CONSENT: make_revocation,
 }

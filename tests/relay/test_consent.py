@@ -287,6 +287,15 @@ def test_scopes_must_be_complete_and_bytes_must_decode() -> None:
             )
         ]
         * 2,
+        [
+            relay_pb2.ConsentScope(
+                chain_id="tax-1",
+                records=[
+                    relay_pb2.ConsentRecord(kind="f", id="1", fields=["a"]),
+                    relay_pb2.ConsentRecord(kind="f", id="1", fields=["b"]),
+                ],
+            )
+        ],
     ):
         consent = make_consent()
         del consent.scopes[:]

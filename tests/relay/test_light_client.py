@@ -14,6 +14,7 @@ from relay.light_client import (
     CertifiedHeader,
     LightClient,
     create_client,
+    create_genesis_client,
     recover_client,
     submit_misbehaviour,
     update_client,
@@ -332,3 +333,50 @@ def test_a_client_keeps_a_bounded_number_of_trusted_headers(monkeypatch) -> None
     for height in range(11, 16):
         client = update_client(client, certify(make_header(height)), NOW).client
     assert sorted(client.trusted) == [13, 14, 15] and client.latest_height == 15
+
+
+# A client created from a chain's genesis.
+
+
+def make_genesis_client(**changes):
+    arguments = {
+        "chain_id": CHAIN,
+        "genesis_hash": b"\x71" * 32,
+        "genesis_time_unix_ms": START_MS,
+        "validators_hash": V.hash,
+        "trusting_period_ms": 3_600_000,
+        "max_clock_drift_ms": 10_000,
+        **changes,
+    }
+    return create_genesis_client(**arguments)
+
+
+def test_a_genesis_client_trusts_the_genesis_set_for_height_1_only() -> None:
+    client = make_genesis_client()
+    assert client.latest_height == 0
+    now = START_MS + 5_000
+    assert update_client(client, certify(make_header(1)), now).verdict.ok
+    refused = update_client(client, certify(make_header(1, W), W), now)
+    assert refused.verdict.code == ErrorCode.UNTRUSTED_VALIDATOR_SET
+    # Height 0 has no state: nothing proves against its zero root.
+    tree = StateTree()
+    tree.apply_updates(Version(1), {b"k": b"v"})
+    _, proof = tree.get_with_proof(b"k", Version(1))
+    assert not verify_membership(client, Height(0), b"k", b"v", proof, now).ok
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"genesis_hash": b"\x71" * 31},
+        {"validators_hash": b""},
+        {"trusting_period_ms": 0},
+        {"max_clock_drift_ms": -1},
+        {"genesis_time_unix_ms": 0},
+        {"trusting_period_ms": True},
+    ],
+)
+def test_a_genesis_client_with_unusable_anchors_is_refused(changes) -> None:
+    with pytest.raises(ConsortiumError) as caught:
+        make_genesis_client(**changes)
+    assert caught.value.code == ErrorCode.MALFORMED_INPUT
