@@ -54,6 +54,7 @@ from chains.core.consensus.validators import (
 )
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.records import (
+    CommittedRecord,
     DisclosedField,
     Disclosure,
     FieldValue,
@@ -68,6 +69,7 @@ from chains.core.types import Hash32
 from chains.core.wire import state_proof_from_proto
 from chains.runtime.client import NodeClient, verify_state_response
 from chains.tax.app import describe_clearance, describe_invoice
+from consortium.v1 import node_pb2
 
 BUNDLE_FORMAT = "consortium/record-bundle/v1"
 """The ``format`` of every bundle this module writes and reads."""
@@ -183,24 +185,34 @@ def _require_verified(validators: ValidatorSet, key: bytes, response: object, wh
         )
 
 
-def fetch_record_bundle(
-    client: NodeClient,
-    kind: str,
-    record_id: str,
-    fields: Sequence[str] | None = None,
-    height: int = 0,
-) -> dict[str, object]:
-    """A bundle (JSON-ready dict) of record ``kind``/``record_id`` at ``height`` (0: latest).
+@dataclass(frozen=True, slots=True)
+class FetchedRecord:
+    """A record read from a node and verified: its certified head, and its fields."""
 
-    Reads the record's head at one height and checks it against the
-    certified header (certificate by the node's validator set, proof under
-    its state root); reads the body the head commits to (a blob, see
-    :mod:`chains.apps.records`) and checks it by committing it again; then
-    discloses ``fields`` (None: all of them). Raises ConsortiumError:
-    RECORD_NOT_FOUND, RECORD_FIELD_UNKNOWN for a field the record does not
-    have, RECORD_COMMITMENT_MISMATCH for a body that is not the head's, the
-    verification code of an answer that does not verify, or the node's own
-    refusal (a NodeError).
+    response: node_pb2.QueryStateResponse
+    """The head with its proof, header and certificate."""
+    validator_set: bytes
+    """The exact bytes of the validator set that certified the header."""
+    committed: CommittedRecord
+    """The fields, salted and committed: the head's commitment."""
+
+    @property
+    def fields(self) -> Mapping[str, FieldValue]:
+        """The record's fields by name."""
+        return dict(zip(self.committed.names, self.committed.values, strict=True))
+
+
+def fetch_verified_record(
+    client: NodeClient, kind: str, record_id: str, height: int = 0
+) -> FetchedRecord | None:
+    """Record ``kind``/``record_id`` at ``height`` (0: latest), or None when the node proves
+    it absent. The head is checked against the certified header (certificate by the
+    node's validator set, proof under its state root); the body it commits to (a blob,
+    see :mod:`chains.apps.records`) by committing it again.
+
+    Raises ConsortiumError: the verification code of an answer that does not verify,
+    RECORD_MALFORMED, RECORD_NOT_FOUND (no body), RECORD_COMMITMENT_MISMATCH, or the
+    node's own refusal (a NodeError).
     """
     head_key = get_record_key(kind, record_id)
     head_response = client.query_state(head_key, height)
@@ -209,9 +221,7 @@ def fetch_record_bundle(
     validators = decode_validator_set(validator_set_raw)
     _require_verified(validators, head_key, head_response, "head")
     if not head_response.found:
-        raise ConsortiumError(
-            ErrorCode.RECORD_NOT_FOUND, f"there is no {kind} {record_id!r} at height {at}"
-        )
+        return None
     head = decode_record_head(head_response.value)
     if (head.kind, head.id) != (kind, record_id):
         raise ConsortiumError(
@@ -231,15 +241,39 @@ def fetch_record_bundle(
             ErrorCode.RECORD_COMMITMENT_MISMATCH,
             f"the fields of {kind} {record_id!r} do not match its committed head",
         )
+    return FetchedRecord(head_response, validator_set_raw, committed)
+
+
+def fetch_record_bundle(
+    client: NodeClient,
+    kind: str,
+    record_id: str,
+    fields: Sequence[str] | None = None,
+    height: int = 0,
+) -> dict[str, object]:
+    """A bundle (JSON-ready dict) of record ``kind``/``record_id`` at ``height`` (0: latest),
+    read and verified by :func:`fetch_verified_record`, disclosing ``fields`` (None: all).
+
+    Raises ConsortiumError: RECORD_NOT_FOUND, RECORD_FIELD_UNKNOWN for a field the
+    record does not have, or :func:`fetch_verified_record`'s codes.
+    """
+    fetched = fetch_verified_record(client, kind, record_id, height)
+    if fetched is None:
+        raise ConsortiumError(
+            ErrorCode.RECORD_NOT_FOUND,
+            f"there is no {kind} {record_id!r} at height {height or 'latest'}",
+        )
+    committed = fetched.committed
     disclosure = disclose_fields(committed, committed.names if fields is None else fields)
+    response = fetched.response
     return encode_record_bundle(
         kind,
         record_id,
-        head_response.header,
-        head_response.certificate,
-        validator_set_raw,
-        head_response.value,
-        encode_state_proof(state_proof_from_proto(head_response.proof)),
+        response.header,
+        response.certificate,
+        fetched.validator_set,
+        response.value,
+        encode_state_proof(state_proof_from_proto(response.proof)),
         disclosure,
     )
 

@@ -123,6 +123,10 @@ class NodeClient:
                     raise
             time.sleep(0.05)
 
+    def get_certificate(self, height: int) -> node_pb2.GetCertificateResponse:
+        """The commit certificate of ``height`` with the exact header bytes it certifies."""
+        return self._call(self.stub.GetCertificate, node_pb2.GetCertificateRequest(height=height))
+
     def get_validator_set_response(self, height: int = 0) -> node_pb2.GetValidatorSetResponse:
         """The validator set signing ``height`` as served: its height and exact encoded bytes."""
         return self._call(self.stub.GetValidatorSet, node_pb2.GetValidatorSetRequest(height=height))
