@@ -30,6 +30,12 @@ app.add_typer(node_app, name="node")
 app.add_typer(net_app, name="net")
 app.add_typer(tx_app, name="tx")
 app.add_typer(q_app, name="q")
+relay_app = typer.Typer(help="The relayer that carries consented records to the finance chain.")
+loan_app = typer.Typer(help="Loan applications on the finance chain, under one consent.")
+consent_app = typer.Typer(help="An enterprise's consents.")
+app.add_typer(relay_app, name="relay")
+app.add_typer(loan_app, name="loan")
+app.add_typer(consent_app, name="consent")
 
 console = Console()
 NodeOption = Annotated[str, typer.Option("--node", help="host:port of a node's gRPC API")]
@@ -319,7 +325,14 @@ def consortium_up(
             )
         task = progress.add_task("starting validators", total=3 * VALIDATORS_PER_CHAIN)
         _run(lambda: start_consortium(directory, on_progress=lambda step: progress.advance(task)))
+    from relay.daemon import read_process_file
+
     _print_consortium_table(_run(lambda: get_consortium_status(directory)))
+    relayer = read_process_file(directory) or {}
+    console.print(
+        f"relayer: pid {relayer.get('pid')}, metrics http://127.0.0.1:"
+        f"{relayer.get('metrics_port')}/metrics"
+    )
     console.print(
         f"keys: {directory / 'orgs'}; seed data: consortium seed {directory}; "
         f"stop: consortium down {directory}"
@@ -387,6 +400,220 @@ def consortium_seed(
         f"{time.monotonic() - started:.1f} s (seed {seed}); enterprise keys in "
         f"{directory / 'enterprises'}"
     )
+
+
+# --------------------------------------------------------------------- relay
+
+
+@relay_app.command("start")
+def relay_start(
+    directory: ConsortiumDir = Path("./consortium"),
+    detach: Annotated[
+        bool, typer.Option("--detach", help="run as its own process and return")
+    ] = False,
+    metrics_port: Annotated[
+        int, typer.Option("--metrics-port", help="Prometheus metrics port (0: a free one)")
+    ] = 0,
+) -> None:
+    """Run the relayer of a running consortium (until Ctrl-C, or in the background)."""
+    from chains.consortium import require_running
+    from relay.daemon import read_process_file, run_relayer, start_relayer_process
+
+    _run(lambda: require_running(directory))
+    if detach:
+        pid = _run(lambda: start_relayer_process(directory, metrics_port or None))
+        port = (read_process_file(directory) or {}).get("metrics_port")
+        console.print(f"relayer running: pid {pid}, metrics http://127.0.0.1:{port}/metrics")
+        return
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    _run(lambda: run_relayer(directory, metrics_port))
+
+
+@relay_app.command("stop")
+def relay_stop(directory: ConsortiumDir = Path("./consortium")) -> None:
+    """Stop the consortium's relayer process."""
+    from relay.daemon import stop_relayer
+
+    console.print("relayer stopped" if stop_relayer(directory) else "no relayer was running")
+
+
+@relay_app.command("status")
+def relay_status(directory: ConsortiumDir = Path("./consortium")) -> None:
+    """The relayer's process and every consent it has seen, with its outcome."""
+    from relay.daemon import get_relay_dir, is_relayer_running, read_process_file
+    from relay.relayer import iter_packets, load_state, summarise
+
+    state = _run(lambda: load_state(get_relay_dir(directory) / "state.json"))
+    process = read_process_file(directory) or {}
+    running = is_relayer_running(directory)
+    console.print(
+        f"relayer: {'running, pid ' + str(process.get('pid')) if running else 'not running'}; "
+        f"finance height read: {state.cursor}; "
+        + ", ".join(f"{count} {status}" for status, count in summarise(state).items())
+    )
+    table = Table("consent", "application", "bank", "status", "code", "delivered at")
+    for packet in iter_packets(state):
+        table.add_row(
+            escape(packet.record_id),
+            escape(packet.application_id),
+            escape(packet.bank),
+            packet.status,
+            packet.code or "-",
+            str(packet.delivered_height or "-"),
+        )
+    console.print(table)
+
+
+# --------------------------------------------------------------------- loans
+
+
+def _get_finance_client(directory: Path):
+    from chains.consortium import FINANCE, require_running
+    from chains.runtime.client import NodeClient
+
+    consortium = _run(lambda: require_running(directory))
+    return consortium, NodeClient(consortium.get_chain(FINANCE).addresses[0])
+
+
+def _print_record(title: str, record) -> None:
+    table = Table(title=title, show_header=False)
+    for name, value in record.fields.items():
+        shown = value.hex() if isinstance(value, bytes) else str(value)
+        table.add_row(escape(name), escape(shown if len(shown) <= 96 else shown[:93] + "..."))
+    console.print(table)
+
+
+@loan_app.command("apply")
+def loan_apply(
+    enterprise: Annotated[str, typer.Option("--enterprise", help="a seeded enterprise's code")],
+    amount_yuan: Annotated[int, typer.Option("--amount", help="in yuan", min=1)],
+    directory: ConsortiumDir = Path("./consortium"),
+    application_id: Annotated[
+        str, typer.Option("--application-id", help="default: LA-<code>-<time>")
+    ] = "",
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="wait for the decision")] = True,
+) -> None:
+    """Apply to the enterprise's bank, signing one consent over its seeded records."""
+    from chains.loan_story import apply_with_consent, get_enterprise_records, wait_for_decision
+    from chains.seed import read_seed_plan
+
+    consortium, client = _get_finance_client(directory)
+    with client:
+        plan = _run(lambda: read_seed_plan(consortium))
+        chosen = _run(lambda: plan.get_enterprise(enterprise))
+        key = _run(lambda: consortium.read_key(enterprise)).key_pair
+        application_id = application_id or f"LA-{enterprise}-{int(time.time())}"
+        records = get_enterprise_records(consortium, plan, enterprise)
+        application = _run(
+            lambda: apply_with_consent(
+                consortium, plan, chosen, key, application_id, amount_yuan * 100
+            )
+        )
+        console.print(
+            f"applied: {application_id} to {chosen.house_bank}, consent "
+            f"{application.consent_id} over {len(records)} records"
+        )
+        if not wait:
+            return
+        outcome = _run(lambda: wait_for_decision(client, application))
+        _print_record(f"decision {outcome.decision.fields['decision_id']}", outcome.decision)
+
+
+@loan_app.command("show")
+def loan_show(
+    application_id: Annotated[str, typer.Argument(help="the loan application's id")],
+    directory: ConsortiumDir = Path("./consortium"),
+) -> None:
+    """An application, and its data set and decision: each read with its proof."""
+    from chains.apps.bundle import fetch_verified_record
+    from chains.finance.app import KIND_DECISION, KIND_LOAN
+    from chains.finance.relay_rules import KIND_DATA_SET
+
+    _, client = _get_finance_client(directory)
+    with client:
+        loan = _run(lambda: fetch_verified_record(client, KIND_LOAN, application_id))
+        if loan is None:
+            _fail(_not_found(f"there is no loan application {application_id!r}"))
+        _print_record(f"loan {application_id}", loan)
+        for kind, name in ((KIND_DATA_SET, "data_set_id"), (KIND_DECISION, "decision_id")):
+            record_id = str(loan.fields.get(name, ""))
+            if record_id:
+                record = _run(lambda k=kind, r=record_id: fetch_verified_record(client, k, r))
+                if record is not None:
+                    _print_record(f"{kind} {record_id}", record)
+
+
+def _not_found(message: str):
+    from chains.core.errors import ConsortiumError, ErrorCode
+
+    return ConsortiumError(ErrorCode.NOT_FOUND, message)
+
+
+@loan_app.command("decide")
+def loan_decide(
+    application_id: Annotated[str, typer.Argument(help="the loan application's id")],
+    bank: Annotated[str, typer.Option("--bank", help="the deciding bank's organisation id")],
+    approve: Annotated[bool, typer.Option("--approve/--reject")],
+    directory: ConsortiumDir = Path("./consortium"),
+    amount_yuan: Annotated[int, typer.Option("--amount", help="approved, in yuan", min=0)] = 0,
+    rate_bp: Annotated[int, typer.Option("--rate-bp", help="approved rate", min=0)] = 0,
+    reason: Annotated[
+        list[str] | None, typer.Option("--reason", help="a reason (repeat; one on rejection)")
+    ] = None,
+) -> None:
+    """A bank officer decides an application by hand (signed with the bank's key)."""
+    from chains.finance.app import TX_DECIDE_LOAN
+    from consortium.v1 import finance_pb2
+
+    consortium, client = _get_finance_client(directory)
+    client.close()
+    key = _run(lambda: consortium.read_key(bank)).key_pair
+    payload = finance_pb2.DecideLoan(
+        decision_id=f"{application_id}:officer",
+        application_id=application_id,
+        approve=approve,
+        amount=amount_yuan * 100 if approve else 0,
+        rate_bp=rate_bp if approve else 0,
+        reasons=list(reason or []),
+        record_seed=os.urandom(32),
+    )
+    _send_finance(consortium, key, TX_DECIDE_LOAN, payload)
+    console.print(f"decided: {application_id} {'approved' if approve else 'rejected'} by {bank}")
+
+
+def _send_finance(consortium, key, tx_type: str, payload) -> None:
+    from chains.consortium import FINANCE
+    from chains.core.errors import ConsortiumError, ErrorCode
+    from chains.seed import ChainSender
+
+    finance = consortium.get_chain(FINANCE)
+    with ChainSender(finance.chain_id, finance.addresses) as sender:
+        response = _run(lambda: sender.send(key, tx_type, payload))
+    if response.code:
+        _fail(ConsortiumError(ErrorCode(response.code), response.message))
+
+
+@consent_app.command("revoke")
+def consent_revoke(
+    consent_id: Annotated[str, typer.Argument(help="the consent's id")],
+    enterprise: Annotated[str, typer.Option("--enterprise", help="the enterprise's code")],
+    directory: ConsortiumDir = Path("./consortium"),
+    reason: Annotated[str, typer.Option("--reason")] = "",
+) -> None:
+    """The enterprise revokes its consent: no transfer may use it afterwards."""
+    from chains.finance.relay_rules import TX_REVOKE_CONSENT
+    from consortium.v1 import finance_pb2
+
+    consortium, client = _get_finance_client(directory)
+    client.close()
+    key = _run(lambda: consortium.read_key(enterprise)).key_pair
+    payload = finance_pb2.RevokeConsent(
+        consent_id=consent_id, reason=reason, record_seed=os.urandom(32)
+    )
+    _send_finance(consortium, key, TX_REVOKE_CONSENT, payload)
+    console.print(f"revoked: consent {consent_id} of {enterprise}")
 
 
 # --------------------------------------------------------------------- tx

@@ -523,9 +523,12 @@ def get_creation_steps() -> int:
 
 
 def start_consortium(
-    root: Path, on_progress: Callable[[str], None] = lambda step: None
+    root: Path,
+    on_progress: Callable[[str], None] = lambda step: None,
+    with_relayer: bool = True,
 ) -> Consortium:
-    """Start every validator of the three chains that is not running; wait until all serve.
+    """Start every validator of the three chains that is not running; wait until all serve;
+    then the relayer (:mod:`relay.daemon`) unless ``with_relayer`` is False.
 
     The chains start side by side; ``on_progress`` hears of each node that serves.
     """
@@ -541,15 +544,23 @@ def start_consortium(
         ]
         for future in futures:
             future.result()
+    if with_relayer:
+        from relay.daemon import start_relayer_process  # relay.daemon reads consortia
+
+        start_relayer_process(root)
     return consortium
 
 
 def stop_consortium(root: Path, remove: bool = False) -> int:
-    """Stop every running validator of the consortium; returns how many were stopped.
+    """Stop the relayer and every running validator of the consortium; returns how many
+    validators were stopped.
 
     ``remove`` also deletes the consortium directory (keys, chains, data).
     """
     consortium = read_consortium(root)
+    from relay.daemon import stop_relayer  # relay.daemon reads consortia
+
+    stop_relayer(root)
     # Signal all twelve first, so that they shut down side by side, then wait for each.
     running = [
         pid

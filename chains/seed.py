@@ -1436,3 +1436,26 @@ def _write_seed_file(root: Path, plan: SeedPlan) -> None:
         "txs": len(plan.txs),
     }
     (Path(root) / SEED_FILE).write_text(json.dumps(document, indent=2) + "\n")
+
+
+def read_seed_plan(consortium: Consortium) -> SeedPlan:
+    """The plan ``consortium seed`` sent to ``consortium`` (recomputed from its seed file).
+
+    Raises ConsortiumError(NOT_FOUND) when the consortium was never seeded.
+    """
+    path = Path(consortium.root) / SEED_FILE
+    try:
+        document = json.loads(path.read_text())
+        seed = int(document["seed"])
+        usccs = [item["uscc"] for item in document["enterprises"]]
+    except FileNotFoundError:
+        raise ConsortiumError(
+            ErrorCode.NOT_FOUND, f"{consortium.root} was not seeded: run `consortium seed` first"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConsortiumError(ErrorCode.INVALID_CONFIG, f"{path}: {error}") from None
+    large = sum(1 for member in MEMBERS if member.role == "enterprise")
+    plan = compute_seed_plan(seed, len(usccs) - large, consortium.get_public_keys())
+    if [e.uscc for e in plan.enterprises] != usccs:
+        raise ConsortiumError(ErrorCode.INVALID_CONFIG, f"{path} does not match its seed")
+    return plan
