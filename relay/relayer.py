@@ -298,7 +298,7 @@ class Relayer:
         return how many were updated."""
         updated = 0
         for chain_id in self.sources:
-            latest = self._read_client_latest(chain_id)
+            latest = self.read_client_latest(chain_id)
             if latest is None:
                 continue
             height, time_ms, period_ms = latest
@@ -309,7 +309,7 @@ class Relayer:
             if header.header.header == b"" or self._header_height(header) <= height:
                 continue
             payload = finance_pb2.UpdateClient(header=header)
-            result = self._send(TX_UPDATE_CLIENT, payload)
+            result = self.send(TX_UPDATE_CLIENT, payload)
             if result.code:
                 log.warning(
                     "client of %s not updated: %s %s",
@@ -324,7 +324,9 @@ class Relayer:
             log.info("client of %s updated to height %d", chain_id, self._header_height(header))
         return updated
 
-    def _read_client_latest(self, chain_id: str) -> tuple[int, int, int] | None:
+    def read_client_latest(self, chain_id: str) -> tuple[int, int, int] | None:
+        """The finance chain's client of ``chain_id``: latest trusted height, its time and
+        the trusting period; None when there is no such client."""
         response = self.finance.call(lambda c: c.query_state(get_client_key(chain_id)))
         if not response.found:
             return None
@@ -380,8 +382,8 @@ class Relayer:
         signed = decode_signed_consent(bytes.fromhex(packet.signed_consent))
         packet.attempts += 1
         try:
-            payload = self._build_transfer(signed, packet)
-            result = self._send(TX_TRANSFER, payload)
+            payload = self.build_transfer(signed, packet)
+            result = self.send(TX_TRANSFER, payload)
         except NodeError as error:
             # A source refused to disclose (its code), or a node is unreachable.
             self._note_failure(packet, error.code, error.message)
@@ -437,7 +439,10 @@ class Relayer:
             return True
         return False
 
-    def _build_transfer(self, signed: SignedConsent, packet: Packet) -> finance_pb2.RelayTransfer:
+    def build_transfer(self, signed: SignedConsent, packet: Packet) -> finance_pb2.RelayTransfer:
+        """The ``relay.transfer`` payload of ``packet``: each source's disclosure under the
+        consent (with its certified header) and the identity proof (NodeError: a source
+        refused, with its code)."""
         raw = bytes.fromhex(packet.signed_consent)
         headers, records = [], []
         identity = None
@@ -494,7 +499,9 @@ class Relayer:
 
     # ------------------------------------------------------------ sending
 
-    def _send(self, tx_type: str, payload) -> _Result:
+    def send(self, tx_type: str, payload) -> SendResult:
+        """Sign ``payload`` with the relay's key and the next nonce, submit it and wait for
+        its committed result (the acknowledgement)."""
         nonce_response = self.finance.call(
             lambda c: c.query_state(get_nonce_key(self.key.public_key))
         )
@@ -509,12 +516,12 @@ class Relayer:
         )
         (admission,) = self.finance.call(lambda c: c.submit([raw]))
         if admission.code:
-            return _Result(admission.code, admission.message, bytes(admission.tx_id).hex(), 0, 0)
+            return SendResult(admission.code, admission.message, bytes(admission.tx_id).hex(), 0, 0)
         response = self.finance.call(
             lambda c: c.wait_for_transaction(admission.tx_id, timeout_s=self.config.tx_timeout_s)
         )
         time_ms = decode_header(response.header).time_unix_ms
-        return _Result(
+        return SendResult(
             response.code, response.message, bytes(admission.tx_id).hex(), response.height, time_ms
         )
 
@@ -538,7 +545,9 @@ class Relayer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Result:
+class SendResult:
+    """A transaction's committed result (or its refusal by the mempool: height 0)."""
+
     code: int
     message: str
     tx_id_hex: str

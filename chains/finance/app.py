@@ -67,6 +67,7 @@ from chains.finance.relay_rules import (
     execute_update_client,
     record_granted_consent,
     require_loan_consent,
+    require_usable_consent,
     verify_and_record_transfer,
 )
 from consortium.v1 import finance_pb2
@@ -240,9 +241,7 @@ def execute_apply_for_loan(call: TxCall) -> None:
         call.state, KIND_LOAN, payload.application_id, fields, payload.record_seed, call.height
     )
     if consent is not None:
-        record_granted_consent(
-            call, consent, payload.signed_consent, payload.consent_record_seed
-        )
+        record_granted_consent(call, consent, payload.signed_consent, payload.consent_record_seed)
 
 
 def require_undecided_loan(state: StateReader, application_id: str, bank: str) -> StoredRecord:
@@ -334,9 +333,7 @@ def execute_decide_loan(call: TxCall) -> None:
     RECORD_EXISTS (the decision id is taken).
     """
     payload: finance_pb2.DecideLoan = call.payload
-    loan = require_undecided_loan(
-        call.state, payload.application_id, call.sender.organisation.id
-    )
+    loan = require_undecided_loan(call.state, payload.application_id, call.sender.organisation.id)
     decision = Decision(
         payload.decision_id,
         payload.approve,
@@ -357,13 +354,16 @@ def execute_transfer(call: TxCall) -> None:
     """Verify a relay's transfer for the application its consent names, record the data
     set, and decide the application by its policy on the facts the data set proves.
 
-    MALFORMED_INPUT (the consent's bytes), LOAN_NOT_FOUND, NOT_RECORD_OWNER (another
+    MALFORMED_INPUT (the consent's bytes), CONSENT_REVOKED, CONSENT_USED, LOAN_NOT_FOUND,
+    NOT_RECORD_OWNER (another
     enterprise's application), LOAN_ALREADY_DECIDED, then every code of
     :func:`chains.finance.relay_rules.verify_and_record_transfer`. An application
     without a policy waits, verified, for the bank's officer.
     """
     payload: finance_pb2.RelayTransfer = call.payload
     consent = decode_signed_consent(payload.transfer.signed_consent)
+    # A replay is refused for what it is, before anything about the application.
+    require_usable_consent(call.state, consent, payload.transfer.signed_consent)
     application_id = consent.consent.application_id
     loan = read_record(call.state, KIND_LOAN, application_id)
     if loan is None:

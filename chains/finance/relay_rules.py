@@ -484,6 +484,24 @@ def get_data_set_sources(data_set: VerifiedDataSet) -> str:
     return " ".join(f"{chain_id}@{height}" for chain_id, height in pairs)
 
 
+def require_usable_consent(
+    state: StateReader, consent: SignedConsent, raw: bytes
+) -> StoredRecord | None:
+    """The consent's record on this chain (None: not seen yet), if the consent may still be
+    used: CONSENT_REVOKED, CONSENT_USED (used, or its id taken by another consent)."""
+    enterprise = consent.consent.enterprise
+    consent_id = consent.consent.consent_id
+    record = read_record(state, KIND_CONSENT, get_consent_record_id(enterprise, consent_id))
+    if record is not None:
+        _require_usable(record)
+        if record.get("consent_hash") != compute_sha256(raw):
+            raise ConsortiumError(
+                ErrorCode.CONSENT_USED,
+                f"consent id {consent_id} of {enterprise} is taken by another consent",
+            )
+    return record
+
+
 def verify_and_record_transfer(
     call: TxCall, consent: SignedConsent, bank: str
 ) -> tuple[VerifiedDataSet, str]:
@@ -502,14 +520,7 @@ def verify_and_record_transfer(
     consent_id = consent.consent.consent_id
     record_id = get_consent_record_id(enterprise, consent_id)
     raw = payload.transfer.signed_consent
-    record = read_record(call.state, KIND_CONSENT, record_id)
-    if record is not None:
-        _require_usable(record)
-        if record.get("consent_hash") != compute_sha256(raw):
-            raise ConsortiumError(
-                ErrorCode.CONSENT_USED,
-                f"consent id {consent_id} of {enterprise} is taken by another consent",
-            )
+    record = require_usable_consent(call.state, consent, raw)
     identity_chain = get_identity_chain(call.state)
     clients = _read_clients(call.state, payload.transfer, identity_chain)
     check = verify_transfer(

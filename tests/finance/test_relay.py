@@ -517,6 +517,10 @@ def test_a_replayed_transfer_is_refused_as_used(world: World) -> None:
     assert world.apply(world.consent_bytes()).ok
     transfer = world.transfer()
     assert world.finance.run(RELAY, TX_TRANSFER, transfer).ok
+    # The very same transfer again, by any relay: refused for what it is.
+    assert_refused_unchanged(
+        world.finance, KEY_BANK_A, TX_TRANSFER, transfer, ErrorCode.CONSENT_USED
+    )
     # The application is decided now; with a fresh one, the used consent still refuses.
     assert world.apply(application_id="app-2").ok
     again = world.transfer(world.consent_bytes(application_id="app-2"))
