@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: the building blocks, then the three chains with seeded data (embedded default)
+## demo: the building blocks, then the three chains and the relay with seeded data: an
+## invoice reimbursed once, and one consent carried to a loan decision (embedded default).
+## The consortium stays up for the dashboards until Ctrl-C; DEMO_ARGS=--exit stops at once.
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/consortium demo
+	$(BIN)/consortium demo $(DEMO_ARGS)
 
 ## test: lint, then the whole test suite
 test: lint
@@ -32,7 +35,7 @@ proto: $(STAMP)
 
 ## bench: run every benchmark (figures, never pass/fail)
 bench: $(STAMP)
-	for name in bls merkle state consensus chain invoices; do $(BIN)/python -m bench $$name; done
+	for name in bls merkle state consensus chain invoices transfer; do $(BIN)/python -m bench $$name; done
 
 ## sim: search more consensus scenarios than CI does (make sim SEEDS=5000)
 SEEDS ?= 2000

@@ -68,12 +68,37 @@ def _root() -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Walk through the building blocks, then run the three chains: one invoice, reimbursed once."""
+def demo(
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            "--keep-running/--exit",
+            help="keep the consortium up afterwards (for the dashboards) until Ctrl-C",
+        ),
+    ] = True,
+) -> None:
+    """Walk through the building blocks, then the three chains and the relay: an invoice
+    reimbursed once, and one consent carrying a loan application to its decision."""
     from chains.demo import run_demo
 
-    ok = run_demo()
+    ok = run_demo(keep_running=keep_running, wait=_wait_for_interrupt)
     raise typer.Exit(code=0 if ok else 1)
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ------------------------------------------------------------------- keys

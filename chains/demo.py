@@ -25,7 +25,9 @@ time; real keys are made from the operating system's randomness.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -43,6 +45,7 @@ from chains.consortium import (
     Consortium,
     create_consortium,
     get_consortium_status,
+    is_consortium,
     start_consortium,
     stop_consortium,
 )
@@ -208,8 +211,14 @@ def _invoice_state(status: str, record: CommittedRecord) -> bytes:
 class Walkthrough:
     """Builds the steps of the demo; each method is one step and depends on the ones before."""
 
-    def __init__(self, say: Callable[[str], None] = lambda text: None) -> None:
+    def __init__(
+        self, say: Callable[[str], None] = lambda text: None, root: Path | None = None
+    ) -> None:
         self.say = say  # progress of the slow steps, shown while they run
+        self.root = root
+        """Where the consortium of steps 6 and 7 lives (its caller stops it)."""
+        self.network: Consortium | None = None
+        self.seed_plan: SeedPlan | None = None
         self.bls = get_bls("fast")
         self.records = [commit_record(inv, _seed(f"record/{inv['number']}")) for inv in INVOICES]
 
@@ -554,24 +563,36 @@ class Walkthrough:
         )
 
     def consortium(self) -> Step:
-        """Step 6: the three chains, seeded; an invoice reimbursed exactly once, proven offline."""
-        with tempfile.TemporaryDirectory(prefix="consortium-demo-") as tmp:
-            root = Path(tmp) / "consortium"
-            self.say("creating keys and genesis of the tax, industry and finance chains")
-            create_consortium(root)
-            try:
-                self.say("starting 12 validator processes (4 per chain, SQLite each)")
-                consortium = start_consortium(root)
-                plan = compute_seed_plan(DEMO_SEED, DEMO_ENTERPRISES, consortium.get_public_keys())
-                self.say(
-                    f"seeding {len(plan.enterprises)} enterprises: {len(plan.txs)} transactions "
-                    "in 6 waves"
-                )
-                summaries = submit_seed_plan(consortium, plan)
-                self.say("issuing and reimbursing an e-invoice, fetching its bundle")
-                return self._use_consortium(consortium, plan, summaries)
-            finally:
-                stop_consortium(root)
+        """Step 6: the three chains, seeded; an invoice reimbursed exactly once, proven offline.
+
+        The consortium keeps running (in ``self.root``) for step 7; the caller stops it.
+        """
+        if self.root is None:
+            raise ValueError("the consortium steps need a directory (see demo_network)")
+        root = self.root
+        self.say("creating keys and genesis of the tax, industry and finance chains")
+        create_consortium(root)
+        self.say("starting 12 validator processes (4 per chain, SQLite each) and the relayer")
+        consortium = start_consortium(root)
+        plan = compute_seed_plan(DEMO_SEED, DEMO_ENTERPRISES, consortium.get_public_keys())
+        self.say(
+            f"seeding {len(plan.enterprises)} enterprises: {len(plan.txs)} transactions in 6 waves"
+        )
+        summaries = submit_seed_plan(consortium, plan)
+        self.network, self.seed_plan = consortium, plan
+        self.say("issuing and reimbursing an e-invoice, fetching its bundle")
+        return self._use_consortium(consortium, plan, summaries)
+
+    def loan(self) -> Step:
+        """Step 7: one consent, a dishonest relay refused, the relayer's transfer verified,
+        the bank's policy deciding; a replay refused."""
+        consortium, plan = self.network, self.seed_plan
+        if consortium is None or plan is None:
+            raise ValueError("step 7 runs on step 6's consortium")
+        self.say("an enterprise applies for a loan with one consent; the relay carries it")
+        from chains.demo_loan import run_loan_step  # it builds on this module's Step
+
+        return run_loan_step(consortium, plan)
 
     def _use_consortium(
         self, consortium: Consortium, plan: SeedPlan, summaries: list[ChainSummary]
@@ -739,9 +760,29 @@ def _same(a: bytes, b: bytes) -> Verdict:
     return ACCEPTED if a == b else refuse(ErrorCode.RECORD_COMMITMENT_MISMATCH, "differs")
 
 
-def iter_steps(say: Callable[[str], None] = lambda text: None) -> Iterator[Step]:
-    """Build the steps of the walkthrough one after the other (``say`` hears progress)."""
-    walk = Walkthrough(say)
+@contextlib.contextmanager
+def demo_network(root: Path | None = None, keep: bool = False) -> Iterator[Path]:
+    """A directory for the demo's consortium; on leaving, the consortium is stopped and the
+    directory removed, unless ``keep`` (it stays up for the dashboards)."""
+    made = root is None
+    base = Path(tempfile.mkdtemp(prefix="consortium-demo-")) if made else Path(root)
+    consortium_root = base / "consortium" if made else base
+    try:
+        yield consortium_root
+    finally:
+        if not keep:
+            if is_consortium(consortium_root):
+                stop_consortium(consortium_root)
+            if made:
+                shutil.rmtree(base, ignore_errors=True)
+
+
+def iter_steps(
+    say: Callable[[str], None] = lambda text: None, root: Path | None = None
+) -> Iterator[Step]:
+    """Build the steps of the walkthrough one after the other (``say`` hears progress);
+    steps 6 and 7 run a consortium in ``root``, which the caller stops."""
+    walk = Walkthrough(say, root)
     builders: list[Callable[[], Step]] = [
         walk.validators,
         walk.invoices_in_a_block,
@@ -749,14 +790,16 @@ def iter_steps(say: Callable[[str], None] = lambda text: None) -> Iterator[Step]
         walk.decided_blocks,
         walk.disclosure,
         walk.consortium,
+        walk.loan,
     ]
     for build in builders:
         yield build()
 
 
 def get_steps() -> list[Step]:
-    """Build every step of the walkthrough, in order."""
-    return list(iter_steps())
+    """Build every step of the walkthrough, in order (its consortium stopped afterwards)."""
+    with demo_network() as root:
+        return list(iter_steps(root=root))
 
 
 def render_check(check: Check) -> str:
@@ -769,9 +812,18 @@ def render_check(check: Check) -> str:
     return f"[red]✗ UNEXPECTED[/] {check.what}: got {got}, expected {check.expect.name}"
 
 
-def run_demo(console: Console | None = None, steps: list[Step] | None = None) -> bool:
+def run_demo(
+    console: Console | None = None,
+    steps: list[Step] | None = None,
+    keep_running: bool = False,
+    wait: Callable[[], None] | None = None,
+) -> bool:
     """Print the walkthrough (``steps``, or all of them, each printed as soon as it is built);
-    True when every check came out as expected."""
+    True when every check came out as expected.
+
+    With ``keep_running`` the consortium stays up after the walkthrough until ``wait``
+    returns (e.g. Ctrl-C), for the dashboards, and the reader is told how to stop it.
+    """
     console = console or Console()
     console.print(
         Panel.fit(
@@ -780,9 +832,28 @@ def run_demo(console: Console | None = None, steps: list[Step] | None = None) ->
             border_style="blue",
         )
     )
-    all_ok = True
     say = lambda text: console.print(f"[dim]… {text}[/]")  # noqa: E731
-    for step in steps if steps is not None else iter_steps(say):
+    if steps is not None:
+        return _print_steps(console, steps)
+    with demo_network(keep=keep_running) as root:
+        all_ok = _print_steps(console, iter_steps(say, root))
+        if keep_running:
+            console.print(
+                f"The consortium keeps running in {root} (12 validators and the relayer). "
+                f"Try `consortium relay status {root}` or `consortium loan show ... {root}`. "
+                f"Stop it with Ctrl-C, or `consortium down {root}`."
+            )
+            if wait is not None:
+                try:
+                    wait()
+                finally:
+                    stop_consortium(root)
+    return all_ok
+
+
+def _print_steps(console: Console, steps: Iterable[Step]) -> bool:
+    all_ok = True
+    for step in steps:
         console.rule(f"[bold]{step.title}")
         console.print(step.explanation)
         console.print(step.table)

@@ -22,7 +22,7 @@ def steps():
 
 
 def test_every_step_is_there_and_every_check_comes_out_as_expected(steps) -> None:
-    assert len(steps) == 6
+    assert len(steps) == 7
     for step in steps:
         accepted = [c for c in step.checks if c.expect is ErrorCode.ERROR_CODE_UNSPECIFIED]
         refused = [c for c in step.checks if c.expect is not ErrorCode.ERROR_CODE_UNSPECIFIED]
@@ -73,6 +73,12 @@ def test_the_walkthrough_prints_each_part_readably(steps) -> None:
         "BUNDLE_ANCHOR_MISMATCH",
         f"authentic: invoice {DEMO_INVOICE} is committed on chain tax-1",
         "the trusted genesis set",
+        "signs ONE consent",
+        "CONSENT_EXPIRED",
+        "NOT_RECORD_OWNER",
+        "CONSENT_USED",
+        "registered policy",
+        "tax.vat_paid_total",
     ):
         assert words in text
     assert "UNEXPECTED" not in text
@@ -118,6 +124,35 @@ def test_the_consortium_reimburses_the_invoice_exactly_once_and_proves_it_offlin
     assert facts["seed_txs"] > 300
 
 
+def test_one_consent_carries_the_application_to_a_decision_on_verified_data(steps) -> None:
+    step = steps[6]
+    assert "One consent" in step.title
+    assert [check.expect for check in step.checks] == [
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.CONSENT_EXPIRED,
+        ErrorCode.NOT_RECORD_OWNER,
+        ErrorCode.RECORD_COMMITMENT_MISMATCH,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.CONSENT_USED,
+    ]
+    for check in step.checks:
+        assert check.verdict.code is check.expect, (check.what, check.verdict)
+    facts = step.facts
+    decision, data_set = facts["decision"], facts["data_set"]
+    # Decided by the bank's policy, on the data set the transfer proved, under the consent.
+    assert decision["decided_by"] == "policy"
+    assert decision["application_id"] == facts["application_id"]
+    assert decision["data_set_id"] == data_set["data_set_id"]
+    assert decision["consent_id"] == data_set["consent_id"]
+    assert facts["records"] == facts["consented"] == data_set["record_count"] > 0
+    # The chain's decision is the one the policy gives on the same facts, recomputed here.
+    evaluation = facts["evaluation"]
+    assert (decision["outcome"] == "approved") == evaluation.approved
+    assert decision["amount"] == evaluation.amount
+    assert step.table.row_count == facts["records"]
+
+
 def test_an_unexpected_outcome_is_shown_and_fails_the_demo() -> None:
     check = Check("a forgery", refuse(ErrorCode.BAD_SIGNATURE, "no"), ErrorCode.MERKLE_TREE_SIZE)
     assert not check.as_expected
@@ -125,7 +160,7 @@ def test_an_unexpected_outcome_is_shown_and_fails_the_demo() -> None:
 
 
 def test_consortium_demo_command_exits_zero() -> None:
-    result = CliRunner().invoke(app, ["demo"])
+    result = CliRunner().invoke(app, ["demo", "--exit"])
     assert result.exit_code == 0, result.output
     assert "Every proof verified" in result.output
     assert "INVOICE_ALREADY_REIMBURSED" in result.output
