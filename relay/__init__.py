@@ -14,5 +14,10 @@
 
 The finance chain's transactions that use these are in
 :mod:`chains.finance.relay_rules`, and the source side's consent-gated serving
-in :mod:`chains.apps.disclosure`; the relayer daemon is still to come (issue 6).
+in :mod:`chains.apps.disclosure`. The only modules here that do I/O:
+
+- :mod:`relay.relayer`: the courier (watch, disclose, transfer, acknowledge,
+  refresh the light clients; crash-safe state);
+- :mod:`relay.daemon`: the relayer as an OS process beside a consortium;
+- :mod:`relay.metrics`: its Prometheus metrics.
 """

@@ -16,9 +16,11 @@ import time
 import urllib.request
 
 import pytest
+from typer.testing import CliRunner
 
 from chains.apps.bundle import fetch_verified_record
 from chains.apps.membership import TX_ADD_ACCOUNT
+from chains.cli import app
 from chains.consortium import (
     FINANCE,
     create_consortium,
@@ -76,6 +78,17 @@ def _enterprise(consortium, plan, index: int = 0):
     return enterprise, consortium.read_key(enterprise.uscc).key_pair
 
 
+def _wait_for_packet(root, record_id: str, status: str, timeout_s: float = 30.0) -> None:
+    """Wait until the relayer's state file says ``record_id`` is ``status``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        packet = load_state(get_relay_dir(root) / "state.json").packets.get(record_id)
+        if packet is not None and packet.status == status:
+            return
+        assert time.monotonic() < deadline, f"{record_id} is {packet and packet.status}"
+        time.sleep(0.1)
+
+
 def _relay_nonce(consortium, client: NodeClient) -> int:
     key = consortium.read_key(RELAY_ORGANISATION).key_pair
     response = client.query_state(get_nonce_key(key.public_key))
@@ -110,13 +123,22 @@ def test_one_consent_one_transfer_one_decision_with_its_evidence(world) -> None:
         (r.chain_id, r.kind, r.record_id) for r in records
     )
     assert outcome.consent.fields["status"] == "used"
-    # The relayer's own account of it, and its metrics.
-    state = load_state(get_relay_dir(consortium.root) / "state.json")
-    assert state.packets[record_id].status == DELIVERED
+    # The relayer's own account of it (written once it has read the acknowledgement).
+    _wait_for_packet(consortium.root, record_id, DELIVERED)
     port = read_process_file(consortium.root)["metrics_port"]
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
     assert b'consortium_relay_packets{status="delivered"}' in metrics
     assert b"consortium_relay_client_height" in metrics
+    # What a person sees from the command line.
+    runner = CliRunner()
+    shown = runner.invoke(app, ["relay", "status", str(consortium.root)])
+    assert shown.exit_code == 0, shown.output
+    assert "delivered" in shown.output and "running" in shown.output
+    shown = runner.invoke(app, ["loan", "show", application.application_id, str(consortium.root)])
+    assert shown.exit_code == 0, shown.output
+    assert str(decision["decision_id"]) in shown.output and "dataset" in shown.output
+    missing = runner.invoke(app, ["loan", "show", "no-such-application", str(consortium.root)])
+    assert missing.exit_code == 1 and "NOT_FOUND" in missing.output
 
 
 def test_a_consent_revoked_before_the_relay_carries_it_is_never_used(world) -> None:
@@ -144,15 +166,7 @@ def test_a_consent_revoked_before_the_relay_carries_it_is_never_used(world) -> N
     finally:
         start_relayer_process(consortium.root)
     record_id = get_consent_record_id(enterprise.uscc, application.consent_id)
-    deadline = time.monotonic() + 30
-    while load_state(get_relay_dir(consortium.root) / "state.json").packets.get(
-        record_id
-    ) is None or (
-        load_state(get_relay_dir(consortium.root) / "state.json").packets[record_id].status
-        != REVOKED
-    ):
-        assert time.monotonic() < deadline, "the relayer did not settle the revoked consent"
-        time.sleep(0.2)
+    _wait_for_packet(consortium.root, record_id, REVOKED)
     with _finance_client(consortium) as client:
         assert fetch_verified_record(client, KIND_DATA_SET, record_id) is None
         loan = fetch_verified_record(client, KIND_LOAN, application.application_id)
@@ -197,13 +211,7 @@ def test_after_a_crash_a_sent_transfer_is_not_sent_again_and_a_replay_has_no_eff
     # The restarted daemon reads its old state (the packet still pending) and settles it
     # from the chain, without sending it again.
     start_relayer_process(consortium.root)
-    deadline = time.monotonic() + 30
-    while True:
-        packets = load_state(get_relay_dir(consortium.root) / "state.json").packets
-        if record_id in packets and packets[record_id].status == DELIVERED:
-            break
-        assert time.monotonic() < deadline, "the restarted relayer did not settle the packet"
-        time.sleep(0.2)
+    _wait_for_packet(consortium.root, record_id, DELIVERED)
     with _finance_client(consortium) as client:
         assert _relay_nonce(consortium, client) == nonce_before
         outcome = wait_for_decision(client, application, timeout_s=30)
