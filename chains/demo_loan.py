@@ -37,7 +37,7 @@ from chains.loan_story import (
     wait_for_decision,
 )
 from chains.runtime.client import NodeClient, NodeError
-from chains.seed import POLICIES, SeedPlan
+from chains.seed import POLICIES, SeedPlan, get_policy_payload
 from consortium.v1 import chain_pb2, finance_pb2
 from relay.consent import decode_signed_consent, make_signed_consent
 from relay.daemon import (
@@ -257,18 +257,7 @@ def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
     verified = _get_verified_records(data_set)
     facts = compute_facts(verified, int(data_set["verified_time_ms"]))
     terms = POLICIES[enterprise.house_bank]
-    policy = get_credit_policy(
-        enterprise.house_bank,
-        finance_pb2.RegisterPolicy(
-            policy_id=terms.policy_id,
-            name=terms.name,
-            rules=list(terms.rules),
-            max_amount=terms.max_amount,
-            amount_basis_field=terms.amount_basis_field,
-            amount_basis_ratio_bp=terms.amount_basis_ratio_bp,
-            rate_bp=terms.rate_bp,
-        ),
-    )
+    policy = get_credit_policy(enterprise.house_bank, get_policy_payload(terms))
     evaluation = evaluate_policy(policy, facts, LOAN_AMOUNT_FEN)
     return Step(
         "7. One consent, one verified transfer, one loan decision",

@@ -1063,6 +1063,20 @@ LOAN_PURPOSES = (
 )
 
 
+def get_policy_payload(terms: PolicyTerms, record_seed: bytes = b"") -> finance_pb2.RegisterPolicy:
+    """The ``finance.policy.register`` payload of ``terms``."""
+    return finance_pb2.RegisterPolicy(
+        policy_id=terms.policy_id,
+        name=terms.name,
+        rules=list(terms.rules),
+        max_amount=terms.max_amount,
+        amount_basis_field=terms.amount_basis_field,
+        amount_basis_ratio_bp=terms.amount_basis_ratio_bp,
+        rate_bp=terms.rate_bp,
+        record_seed=record_seed,
+    )
+
+
 def _plan_policies(builder: _Builder) -> None:
     for bank in BANKS:
         terms = POLICIES[bank]
@@ -1072,16 +1086,7 @@ def _plan_policies(builder: _Builder) -> None:
             FINANCE,
             bank,
             TX_REGISTER_POLICY,
-            finance_pb2.RegisterPolicy(
-                policy_id=terms.policy_id,
-                name=terms.name,
-                rules=list(terms.rules),
-                max_amount=terms.max_amount,
-                amount_basis_field=terms.amount_basis_field,
-                amount_basis_ratio_bp=terms.amount_basis_ratio_bp,
-                rate_bp=terms.rate_bp,
-                record_seed=builder.record_seed("policy", record_id),
-            ),
+            get_policy_payload(terms, builder.record_seed("policy", record_id)),
             creates="policy",
             record_id=record_id,
         )

@@ -22,7 +22,7 @@ Pure: the state at one height arrives as a reader and a prover, the time as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.apps.membership import (
@@ -34,7 +34,7 @@ from chains.apps.membership import (
 from chains.apps.records import decode_record_head, get_record_key, read_record
 from chains.core.app import StateReader
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict
-from chains.core.records import FieldValue, commit_record, disclose_fields
+from chains.core.records import CommittedRecord, FieldValue, commit_record, disclose_fields
 from chains.core.state_tree import StateProof
 from chains.core.types import ChainId, Height
 from chains.core.wire import disclosure_to_proto, state_proof_to_proto
@@ -96,11 +96,13 @@ def verify_signer_is_owner(state: StateReader, signed: SignedConsent) -> Verdict
     return verify_registry_owner(signed, account, organisation, "this chain")
 
 
-def _prove_identity(
-    prove: Prover, height: Height, signed: SignedConsent
+def make_identity_proof(
+    prove: Prover, height: Height, public_key: bytes, enterprise: str
 ) -> relay_pb2.IdentityProof:
-    account, account_proof = prove(get_account_key(signed.public_key))
-    organisation, organisation_proof = prove(get_organisation_key(signed.consent.enterprise))
+    """The registry's proof, at ``height``, of whose account ``public_key`` is and of the
+    organisation ``enterprise`` (each value or its absence, with its state proof)."""
+    account, account_proof = prove(get_account_key(public_key))
+    organisation, organisation_proof = prove(get_organisation_key(enterprise))
     return relay_pb2.IdentityProof(
         height=height,
         account=account or b"",
@@ -167,14 +169,32 @@ def _disclose_record(
             ErrorCode.RECORD_COMMITMENT_MISMATCH,
             f"the stored fields of {kind} {record_id} do not match its committed head",
         )
+    return make_disclosed_record(
+        chain_id, height, kind, record_id, head_raw, head_proof, committed, names
+    )
+
+
+def make_disclosed_record(
+    chain_id: str,
+    height: int,
+    kind: str,
+    record_id: str,
+    head: bytes,
+    head_proof: StateProof,
+    committed: CommittedRecord,
+    names: Sequence[str],
+) -> relay_pb2.DisclosedRecord:
+    """Record ``kind``/``record_id`` as a transfer carries it: its exact head bytes with
+    their state proof at ``height``, and the fields ``names`` of ``committed`` (the record's
+    salted fields) disclosed against its commitment."""
     return relay_pb2.DisclosedRecord(
         chain_id=chain_id,
         height=height,
         kind=kind,
         id=record_id,
-        head=head_raw,
+        head=head,
         head_proof=state_proof_to_proto(head_proof),
-        disclosure=disclosure_to_proto(head.commitment, disclose_fields(committed, names)),
+        disclosure=disclosure_to_proto(committed.commitment, disclose_fields(committed, names)),
     )
 
 
@@ -197,7 +217,7 @@ def _disclose(
         _disclose_record(state, prove, chain_id, height, enterprise, wanted)
         for wanted in scope.records
     )
-    identity = _prove_identity(prove, height, signed)
+    identity = make_identity_proof(prove, height, signed.public_key, signed.consent.enterprise)
     return ConsentedDisclosure(ACCEPTED, records, identity)
 
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.apps.membership import (
-    compute_genesis_updates,
-    get_account_key,
-    get_organisation_key,
-)
+from chains.apps.disclosure import make_disclosed_record, make_identity_proof
+from chains.apps.membership import compute_genesis_updates
 from chains.apps.records import create_record, get_record_key, read_record, update_record
 from chains.core.app import StateOverlay
-from chains.core.records import FieldValue, disclose_fields
+from chains.core.records import FieldValue
 from chains.core.state_tree import StateTree
 from chains.core.types import Version
-from chains.core.wire import disclosure_to_proto, state_proof_to_proto
 from consortium.v1 import finance_pb2, relay_pb2
 from relay.codec import certified_header_to_proto
 from relay.light_client import CertifiedHeader
@@ -94,15 +90,8 @@ class SourceChain:
         height = height or self.height
         head, proof = self.tree.get_with_proof(get_record_key(kind, record_id), Version(height))
         record = read_record(self.state, kind, record_id)
-        committed = record.get_committed()
-        return relay_pb2.DisclosedRecord(
-            chain_id=self.chain_id,
-            height=height,
-            kind=kind,
-            id=record_id,
-            head=head,
-            head_proof=state_proof_to_proto(proof),
-            disclosure=disclosure_to_proto(committed.commitment, disclose_fields(committed, names)),
+        return make_disclosed_record(
+            self.chain_id, height, kind, record_id, head, proof, record.get_committed(), names
         )
 
     def identity(
@@ -110,16 +99,9 @@ class SourceChain:
     ) -> relay_pb2.IdentityProof:
         """The registry's proof of whose key ``public_key`` is, at ``height`` (latest)."""
         height = height or self.height
-        account, account_proof = self.tree.get_with_proof(
-            get_account_key(public_key), Version(height)
-        )
-        organisation, organisation_proof = self.tree.get_with_proof(
-            get_organisation_key(enterprise), Version(height)
-        )
-        return relay_pb2.IdentityProof(
-            height=height,
-            account=account or b"",
-            account_proof=state_proof_to_proto(account_proof),
-            organisation=organisation or b"",
-            organisation_proof=state_proof_to_proto(organisation_proof),
+        return make_identity_proof(
+            lambda key: self.tree.get_with_proof(key, Version(height)),
+            height,
+            public_key,
+            enterprise,
         )

@@ -6,15 +6,16 @@ import dataclasses
 
 import pytest
 
+from chains.apps.disclosure import make_disclosed_record
 from chains.apps.records import create_record, get_record_key
 from chains.core.app import StateOverlay
 from chains.core.errors import ErrorCode
-from chains.core.records import commit_record, disclose_fields
+from chains.core.records import commit_record
 from chains.core.state_tree import ProofLeaf, StateProof, StateTree
 from chains.core.state_tree.hashing import compute_leaf_hash
 from chains.core.state_tree.proof import get_bitmap_len
 from chains.core.types import ChainId, Hash32, Version
-from chains.core.wire import disclosure_to_proto, state_proof_from_proto, state_proof_to_proto
+from chains.core.wire import state_proof_from_proto, state_proof_to_proto
 from consortium.v1 import relay_pb2
 from relay.consent import make_signed_consent
 from relay.light_client import create_client
@@ -75,15 +76,7 @@ def disclose(chain, height, tree, kind, record_id, fields, names) -> relay_pb2.D
     """What an honest source node hands the relay for these fields of the record."""
     head, proof = tree.get_with_proof(get_record_key(kind, record_id), Version(1))
     committed = commit_record(fields, SEEDS.get(record_id, b"i" * 32))
-    return relay_pb2.DisclosedRecord(
-        chain_id=chain,
-        height=height,
-        kind=kind,
-        id=record_id,
-        head=head,
-        head_proof=state_proof_to_proto(proof),
-        disclosure=disclosure_to_proto(committed.commitment, disclose_fields(committed, names)),
-    )
+    return make_disclosed_record(chain, height, kind, record_id, head, proof, committed, names)
 
 
 def filing(names=("paid", "tax_due", "enterprise")):
