@@ -306,7 +306,7 @@ class Relayer:
             if self.now_ms() - time_ms < period_ms * self.config.refresh_fraction:
                 continue
             header = self._fetch_latest_header(chain_id)
-            if header.header.header == b"" or self._header_height(header) <= height:
+            if self._header_height(header) <= height:
                 continue
             payload = finance_pb2.UpdateClient(header=header)
             result = self.send(TX_UPDATE_CLIENT, payload)
