@@ -5,16 +5,24 @@ The finance chain commits a loan ``decision`` that rests on a verified
 enterprise's ``consent``, for a ``loan`` application, under the bank's
 ``policy`` (docs/relay.md). An audit bundle is one JSON document holding
 everything a third party needs to re-check all of it, trusting nothing but
-the finance chain's genesis file (its validators, and its light clients of
-the source chains):
+the finance chain's genesis file (its validators, and which chain proves
+consent keys):
 
 * each of those records as a record bundle (:mod:`chains.apps.bundle`),
   all proven under one certified finance header;
 * the transfer transaction's exact bytes, its RFC 6962 inclusion proof, and
-  the certified header of its block.
+  the certified header of its block;
+* the finance chain's light clients of the source chains, proven under that
+  same finance header: each client's state (``client/<chain>``) and the
+  trusted headers (``clienthdr/<chain>/<height>``, never deleted) of every
+  source height the transfer uses or carries, and of the client's latest.
 
-From these alone the verifier rebuilds the source chains' light clients from
-the finance genesis, applies the headers the transfer carries, runs the
+The auditor trusts the finance validators' quorum for what the finance
+chain committed, so the trusted headers in its state are as good as the
+records (DESIGN §2). From them the verifier builds the light clients the
+transfer was checked against (no chain of updates since the source chains'
+genesis is needed, however long the consortium has run), re-checks every
+header the transfer carries against them and its own certificate, runs the
 finance chain's own transfer verification at the block's time and compares
 what it proves with the recorded data set; for a decision by the bank's
 policy, it re-evaluates the policy on the facts that data set proves.
@@ -28,11 +36,13 @@ naming each step and, on failure, the stable code of the first that failed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from chains.apps.bundle import (
     BundleReport,
@@ -43,13 +53,14 @@ from chains.apps.bundle import (
     verify_record_bundle,
 )
 from chains.core.block import Header, decode_header
-from chains.core.consensus.validators import decode_validator_set
+from chains.core.consensus.certificate import decode_certificate, get_signer_indices, verify_commit
+from chains.core.consensus.validators import ValidatorSet, decode_validator_set
 from chains.core.errors import ACCEPTED, ConsortiumError, ErrorCode, Verdict, refuse
 from chains.core.protobuf import parse_message
 from chains.core.records import FieldValue, disclose_fields, encode_field_value
-from chains.core.state_tree import encode_state_proof
+from chains.core.state_tree import decode_state_proof, encode_state_proof, verify_state_proof
 from chains.core.transactions import VerifiedTransaction, decode_verified_transaction
-from chains.core.types import ChainId, compute_sha256
+from chains.core.types import ChainId, Hash32, Height, compute_sha256
 from chains.core.wire import state_proof_from_proto
 from chains.finance.app import (
     DECIDED_BY_OFFICER,
@@ -72,28 +83,36 @@ from chains.finance.policy import (
 )
 from chains.finance.relay_rules import (
     CONSENT_USED,
+    IDENTITY_CHAIN_KEY,
     KIND_CONSENT,
     KIND_DATA_SET,
     TX_TRANSFER,
     compute_client_genesis_updates,
+    get_client_header_key,
+    get_client_key,
     get_consent_record_id,
     get_data_set_sources,
     get_identity_chain,
     read_client,
 )
-from chains.runtime.client import NodeClient, verify_transaction_response
+from chains.runtime.client import NodeClient, verify_state_response, verify_transaction_response
 from chains.runtime.genesis import Genesis
 from consortium.v1 import finance_pb2, node_pb2, proofs_pb2
-from relay.codec import certified_header_from_proto
-from relay.light_client import LightClient, update_client
+from relay.codec import decode_client, decode_trusted_header, get_latest_height
+from relay.light_client import LightClient, TrustedHeader
 from relay.transfer import VerifiedDataSet, VerifiedRecord, verify_transfer
 
-AUDIT_BUNDLE_FORMAT = "consortium/audit-bundle/v1"
-"""The ``format`` of every audit bundle this module writes and reads."""
+AUDIT_BUNDLE_FORMAT = "consortium/audit-bundle/v2"
+"""The ``format`` of every audit bundle this module writes and reads (v1, which rebuilt the
+source light clients from the finance genesis, was never released and is not read)."""
 
-AUDIT_KEYS = frozenset({"format", "chain_id", "decision_id", "height", "records", "transaction"})
+AUDIT_KEYS = frozenset(
+    {"format", "chain_id", "decision_id", "height", "records", "transaction", "light_clients"}
+)
 TRANSACTION_KEYS = frozenset({"tx", "height", "code", "message", "header", "certificate", "proof"})
 PROOF_KEYS = frozenset({"leaf_index", "tree_size", "hashes"})
+LIGHT_CLIENT_KEYS = frozenset({"client", "headers"})
+PROVEN_KEYS = frozenset({"value", "proof"})
 
 RECORD_KINDS = (KIND_DECISION, KIND_LOAN, KIND_DATA_SET, KIND_CONSENT, KIND_POLICY)
 """The records of an audit bundle, by kind, in the order they are checked."""
@@ -196,7 +215,10 @@ FIELD_TYPES: Mapping[str, Mapping[str, type]] = {
 
 # Lowercase only, as in record bundles: one spelling per byte string.
 _HEX = re.compile(r"(?:[0-9a-f]{2})*")
+# A height as a JSON object key: decimal, no sign, no leading zero (one spelling per height).
+_HEIGHT_KEY = re.compile(r"0|[1-9][0-9]{0,19}")
 _UINT63 = 1 << 63
+_UINT64 = 1 << 64
 
 
 # --------------------------------------------------------------------------
@@ -232,17 +254,125 @@ def _fetch_required(client: NodeClient, kind: str, record_id: str, height: int) 
     return fetched
 
 
+def get_source_heights(
+    payload: finance_pb2.RelayTransfer, identity_chain: str
+) -> dict[str, set[int]]:
+    """The source heights a transfer uses or carries, by chain id: each record's, the
+    identity proof's (on ``identity_chain``) and each carried header's.
+
+    A carried header that does not decode is left out (the verifier names what is wrong
+    with it). These are the heights whose trusted headers an audit bundle proves.
+    """
+    heights: dict[str, set[int]] = {}
+    if identity_chain:
+        heights.setdefault(identity_chain, set()).add(payload.transfer.identity.height)
+    for record in payload.transfer.records:
+        heights.setdefault(record.chain_id, set()).add(record.height)
+    for message in payload.headers:
+        try:
+            height = decode_header(message.header.header).height
+        except ConsortiumError:
+            continue
+        heights.setdefault(message.chain_id, set()).add(height)
+    return heights
+
+
+def _read_state(
+    client: NodeClient, validators: ValidatorSet, header: bytes, key: bytes, height: int
+) -> node_pb2.QueryStateResponse:
+    # Under the decision's very header: the verifier proves every value against its root.
+    response = client.query_state(key, height)
+    checked = verify_state_response(validators, key, response)
+    if not checked.verdict.ok:
+        raise ConsortiumError(
+            checked.verdict.code,
+            f"the node's answer for {key.decode(errors='replace')} does not verify: "
+            f"{checked.verdict.message}",
+        )
+    if response.height != height or response.header != header:
+        raise ConsortiumError(
+            ErrorCode.BLOCK_HASH_MISMATCH,
+            f"the node answered {key.decode(errors='replace')} under another header than the "
+            f"decision's (height {response.height}, asked {height})",
+        )
+    return response
+
+
+def _to_proven(response: node_pb2.QueryStateResponse) -> dict[str, str]:
+    return {
+        "value": response.value.hex(),
+        "proof": encode_state_proof(state_proof_from_proto(response.proof)).hex(),
+    }
+
+
+def _decode_transfer(tx: bytes, chain_id: str) -> finance_pb2.RelayTransfer | None:
+    try:
+        verified = decode_verified_transaction(tx, chain_id)
+        return parse_message(finance_pb2.RelayTransfer, verified.body.payload)
+    except ConsortiumError:
+        return None  # not a transfer: the verifier refuses it at its own step
+
+
+def _fetch_light_clients(
+    client: NodeClient,
+    decision: FetchedRecord,
+    payload: finance_pb2.RelayTransfer | None,
+    data_set_records: object,
+) -> dict[str, object]:
+    # What the finance chain's light clients held at the decision's height: each client's
+    # state, its latest trusted header (the state names it, so it decodes whole), and the
+    # trusted header of every source height the data set rests on or the transfer carries.
+    height = decision.response.height
+    header = decision.response.header
+    validators = decode_validator_set(decision.validator_set)
+
+    def read(key: bytes) -> node_pb2.QueryStateResponse:
+        return _read_state(client, validators, header, key, height)
+
+    identity = read(IDENTITY_CHAIN_KEY)
+    identity_chain = identity.value.decode(errors="replace") if identity.found else ""
+    heights = get_source_heights(payload, identity_chain) if payload is not None else {}
+    if isinstance(data_set_records, bytes):
+        try:
+            stored = parse_message(finance_pb2.DataSetRecords, data_set_records).records
+        except ConsortiumError:
+            stored = []  # the verifier refuses an undecodable data set
+        for record in stored:
+            heights.setdefault(record.chain_id, set()).add(record.height)
+    light_clients: dict[str, object] = {}
+    for chain_id in sorted(heights):
+        state = read(get_client_key(chain_id))
+        if not state.found:
+            continue  # the verifier names the client the transfer lacks
+        wanted = set(heights[chain_id])
+        with contextlib.suppress(ConsortiumError):  # the verifier refuses a damaged state
+            wanted.add(get_latest_height(state.value))
+        headers = {}
+        for at in sorted(h for h in wanted if 0 <= h < _UINT64):
+            trusted = read(get_client_header_key(chain_id, at))
+            # A height the chain never trusted has nothing to prove: the verifier says so.
+            if trusted.found:
+                headers[str(at)] = _to_proven(trusted)
+        light_clients[chain_id] = {"client": _to_proven(state), "headers": headers}
+    return light_clients
+
+
 def fetch_audit_bundle(client: NodeClient, decision_id: str) -> dict[str, object]:
     """The audit bundle (JSON-ready dict) of decision ``decision_id``, read from a finance node.
 
     The decision, its loan application, data set, consent and policy are read at one
     height (the latest when the decision is read), each checked against the node's
     certified header (:func:`chains.apps.bundle.fetch_verified_record`); the transfer
-    transaction that created the data set with its inclusion proof, checked likewise.
+    transaction that created the data set with its inclusion proof, checked likewise;
+    and, at that same height under that same header, the finance chain's light clients of
+    the source chains the transfer uses (``client/<chain>``) with the trusted headers
+    (``clienthdr/<chain>/<height>``) of each height it uses or carries and of each
+    client's latest, each answer checked with its state proof.
 
     Raises ConsortiumError: RECORD_NOT_FOUND (no such decision, or one that rests on no
     verified data set: export its record bundle instead), the codes of an answer that
-    does not verify, or the node's own refusal (a NodeError).
+    does not verify (BLOCK_HASH_MISMATCH for one under another header), or the node's own
+    refusal (a NodeError).
     """
     decision = fetch_verified_record(client, KIND_DECISION, decision_id)
     if decision is None:
@@ -290,16 +420,23 @@ def fetch_audit_bundle(client: NodeClient, decision_id: str) -> dict[str, object
         for kind in RECORD_KINDS
         if kind in fetched
     }
-    return encode_audit_bundle(decision_id, records, response)
+    payload = _decode_transfer(response.tx, decode_header(decision.response.header).chain_id)
+    light_clients = _fetch_light_clients(
+        client, decision, payload, fetched[KIND_DATA_SET].fields.get("records")
+    )
+    return encode_audit_bundle(decision_id, records, response, light_clients)
 
 
 def encode_audit_bundle(
     decision_id: str,
     records: Mapping[str, Mapping[str, object]],
     transaction: node_pb2.GetTransactionResponse,
+    light_clients: Mapping[str, object],
 ) -> dict[str, object]:
     """The audit bundle document (JSON-ready) of these record bundles (by kind; see
-    :func:`chains.apps.bundle.encode_record_bundle`) and this answer of ``GetTransaction``.
+    :func:`chains.apps.bundle.encode_record_bundle`), this answer of ``GetTransaction``
+    and these proven light clients (``{chain id: {"client": {"value", "proof"},
+    "headers": {height: {"value", "proof"}}}}``, hex).
 
     The chain id and height are the decision bundle's; nothing is checked (see
     :func:`verify_audit_bundle`).
@@ -326,12 +463,32 @@ def encode_audit_bundle(
                 "hashes": [sibling.hex() for sibling in transaction.proof.hashes],
             },
         },
+        "light_clients": dict(light_clients),
     }
 
 
 # --------------------------------------------------------------------------
 # What a check found
 # --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHeader:
+    """A source chain's header the transfer uses or carries, as the finance chain's light
+    client trusted it (proven in the finance state at the audit bundle's height)."""
+
+    chain_id: str
+    height: int
+    time_unix_ms: int
+    header_hash: bytes
+    carried: bool = False
+    """True when the transfer carries it: its certificate was re-verified offline."""
+    signer_count: int = 0
+    validator_count: int = 0
+    genesis_set: bool = False
+    """True when a carried header is signed by the chain's genesis validator set (the one
+    the finance genesis names); another set was handed over through the source chain's
+    signed header chain, which the finance chain's light client walked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +515,8 @@ class AuditReport:
     transfer_tx: bytes = b""
     transfer_height: int = 0
     transfer_time_unix_ms: int = 0
+    source_headers: tuple[SourceHeader, ...] = ()
+    """The source headers the transfer uses or carries, as the finance chain trusted them."""
     sources: tuple[VerifiedRecord, ...] = ()
     """The source records the data set rests on, as the offline re-verification proved them."""
     facts: Mapping[str, FieldValue] = field(default_factory=dict)
@@ -444,6 +603,22 @@ class _Transaction:
 
 
 @dataclass(frozen=True, slots=True)
+class _ProvenValue:
+    """A finance state value and its state proof (checked in the source headers step)."""
+
+    value: bytes
+    proof: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _ProvenClient:
+    """A light client's state and trusted headers (by height) as the bundle proves them."""
+
+    client: _ProvenValue
+    headers: Mapping[int, _ProvenValue]
+
+
+@dataclass(frozen=True, slots=True)
 class _Parsed:
     """The document after the format step: types checked, hex decoded once."""
 
@@ -452,6 +627,7 @@ class _Parsed:
     height: int
     records: Mapping[str, Mapping[str, object]]
     transaction: _Transaction
+    light_clients: Mapping[str, _ProvenClient]
 
 
 def _parse_transaction(value: object) -> _Transaction:
@@ -484,6 +660,38 @@ def _parse_transaction(value: object) -> _Transaction:
     )
 
 
+def _parse_proven(value: object, where: str) -> _ProvenValue:
+    item = _require_keys(value, PROVEN_KEYS, where)
+    return _ProvenValue(
+        _get_hex(item["value"], f"{where}.value"), _get_hex(item["proof"], f"{where}.proof")
+    )
+
+
+def _parse_light_clients(value: object) -> dict[str, _ProvenClient]:
+    if not isinstance(value, Mapping):
+        raise _fail(ErrorCode.MALFORMED_INPUT, "light_clients must be a JSON object by chain id")
+    clients = {}
+    for chain_id, item in value.items():
+        if not _is_text(chain_id):
+            raise _fail(ErrorCode.MALFORMED_INPUT, "light_clients' keys must be chain ids")
+        where = f"light_clients.{chain_id}"
+        entry = _require_keys(item, LIGHT_CLIENT_KEYS, where)
+        headers = entry["headers"]
+        if not isinstance(headers, Mapping):
+            raise _fail(ErrorCode.MALFORMED_INPUT, f"{where}.headers must be a JSON object")
+        proven = {}
+        for key, header in headers.items():
+            # One spelling per height, as for hex: "7", never "07" or "+7".
+            if not isinstance(key, str) or not _HEIGHT_KEY.fullmatch(key) or int(key) >= _UINT64:
+                raise _fail(
+                    ErrorCode.MALFORMED_INPUT,
+                    f"{where}.headers: {_show(key)} is not a height in decimal",
+                )
+            proven[int(key)] = _parse_proven(header, f"{where}.headers.{key}")
+        clients[chain_id] = _ProvenClient(_parse_proven(entry["client"], f"{where}.client"), proven)
+    return clients
+
+
 def _parse_document(document: object) -> _Parsed:
     if isinstance(document, bytes | str):
         try:
@@ -512,6 +720,7 @@ def _parse_document(document: object) -> _Parsed:
         top["height"],
         records,
         _parse_transaction(top["transaction"]),
+        _parse_light_clients(top["light_clients"]),
     )
 
 
@@ -657,6 +866,13 @@ def _check_links(records: Mapping[str, _Record], decision_id: str) -> None:
     _compare(pairs, ErrorCode.INVALID_FIELD_VALUE)
 
 
+def _get_finance_header(bundle: Mapping[str, object]) -> Header:
+    try:
+        return decode_header(_get_hex(bundle.get("header"), "the decision's header"))
+    except ConsortiumError as error:
+        raise _fail(error.code, f"the decision's header: {error.message}") from None
+
+
 def _verify_transaction(
     parsed: _Transaction, genesis: Genesis, data_set: _Record, decision: _Record
 ) -> tuple[Header, VerifiedTransaction, finance_pb2.RelayTransfer]:
@@ -736,35 +952,182 @@ def _get_genesis_clients(genesis: Genesis) -> tuple[dict[ChainId, LightClient], 
     return clients, get_identity_chain(state)
 
 
-def _get_header_height(message: finance_pb2.ClientHeader) -> int:
+def _prove_value(root: Hash32, key: bytes, proven: _ProvenValue, what: str) -> None:
     try:
-        return decode_header(message.header.header).height
-    except ConsortiumError:
-        return 0  # update_client names what is wrong with it
+        proof = decode_state_proof(proven.proof)
+    except ConsortiumError as error:
+        raise _fail(error.code, f"{what}: {error.message}") from None
+    _check(verify_state_proof(root, key, proven.value, proof), f"{what}: ")
 
 
-def _apply_source_headers(
-    clients: dict[ChainId, LightClient], payload: finance_pb2.RelayTransfer, now_ms: int
-) -> list[str]:
-    # Each chain's headers in ascending height: from genesis, the auditor trusts
-    # exactly what these headers prove, whatever the chain had trusted before.
-    applied = []
-    headers = sorted(payload.headers, key=lambda h: (h.chain_id, _get_header_height(h)))
-    for message in headers:
+def _prove_client(chain_id: str, proven: _ProvenClient, root: Hash32) -> LightClient:
+    # One light client as the finance chain's certified state holds it: its state and every
+    # trusted header the bundle carries, each proven under the decision's header's root.
+    trusted: dict[Height, TrustedHeader] = {}
+    for height in sorted(proven.headers):
+        what = f"the finance chain's trusted header {chain_id}@{height}"
+        item = proven.headers[height]
+        _prove_value(root, get_client_header_key(chain_id, height), item, what)
+        try:
+            header = decode_trusted_header(item.value)
+        except ConsortiumError as error:
+            raise _fail(error.code, f"{what}: {error.message}") from None
+        if header.height != height:
+            raise _fail(ErrorCode.MALFORMED_INPUT, f"{what} is stored as height {header.height}")
+        trusted[Height(height)] = header
+    what = f"the finance chain's client of {chain_id}"
+    _prove_value(root, get_client_key(chain_id), proven.client, what)
+    try:
+        latest = get_latest_height(proven.client.value)
+        if latest not in trusted:
+            # The chain always stores its client's latest header (write_client).
+            raise ConsortiumError(
+                ErrorCode.MALFORMED_INPUT,
+                f"the bundle does not prove its latest trusted header {chain_id}@{latest}",
+            )
+        client = decode_client(proven.client.value, trusted)
+    except ConsortiumError as error:
+        raise _fail(error.code, f"{what}: {error.message}") from None
+    if client.chain_id != chain_id:
+        raise _fail(
+            ErrorCode.WRONG_CHAIN_ID, f"{what} is stored as a client of {client.chain_id!r}"
+        )
+    return client
+
+
+def _prove_clients(
+    proven: Mapping[str, _ProvenClient], root: Hash32, genesis: Mapping[ChainId, LightClient]
+) -> dict[ChainId, LightClient]:
+    clients = {}
+    for chain_id in sorted(proven):
+        # The finance chain keeps exactly the clients its genesis created.
+        if ChainId(chain_id) not in genesis:
+            raise _fail(
+                ErrorCode.CLIENT_NOT_FOUND,
+                f"the finance genesis keeps no light client of {chain_id!r}",
+            )
+        clients[ChainId(chain_id)] = _prove_client(chain_id, proven[chain_id], root)
+    return clients
+
+
+def _verify_carried_headers(
+    payload: finance_pb2.RelayTransfer,
+    clients: Mapping[ChainId, LightClient],
+    genesis: Mapping[ChainId, LightClient],
+) -> dict[tuple[str, int], SourceHeader]:
+    # Each header the transfer carries is the one the finance chain trusted at its height,
+    # and is certified by more than 2/3 of the set it names: the finance validators' word
+    # is not all the audit rests on where the source validators' own signatures exist.
+    carried = {}
+    for index, message in enumerate(payload.headers):
+        where = f"the transfer's header {index + 1} ({_show(message.chain_id)})"
+        try:
+            header = decode_header(message.header.header)
+            validators = decode_validator_set(message.header.validator_set)
+            certificate = decode_certificate(message.header.certificate)
+        except ConsortiumError as error:
+            raise _fail(error.code, f"{where}: {error.message}") from None
         chain_id = ChainId(message.chain_id)
+        place = f"{message.chain_id}@{header.height}"
+        if header.chain_id != chain_id:
+            raise _fail(ErrorCode.WRONG_CHAIN_ID, f"{where} is a header of {header.chain_id!r}")
         client = clients.get(chain_id)
         if client is None:
             raise _fail(
                 ErrorCode.CLIENT_NOT_FOUND,
-                f"the finance genesis keeps no light client of {message.chain_id!r}",
+                f"{where}: the bundle proves no light client of {message.chain_id!r}",
             )
-        update = update_client(client, certified_header_from_proto(message.header), now_ms)
-        if update.verdict.code == ErrorCode.HEADER_NOT_NEWER and not update.froze:
-            continue  # the same header twice: the chain skips it too
-        _check(update.verdict, f"a header of {message.chain_id}: ")
-        clients[chain_id] = update.client
-        applied.append(f"{chain_id}@{update.client.latest_height}")
-    return applied
+        trusted = client.trusted.get(header.height)
+        if trusted is None:
+            raise _fail(
+                ErrorCode.CONSENSUS_STATE_NOT_FOUND,
+                f"the transfer carries {place}, but the finance state proves no trusted header "
+                "at that height",
+            )
+        if trusted.header_hash != header.hash:
+            raise _fail(
+                ErrorCode.BLOCK_HASH_MISMATCH,
+                f"the transfer carries a header {place} ({header.hash.hex()[:16]}…) that is not "
+                f"the one the finance chain trusted ({trusted.header_hash.hex()[:16]}…)",
+            )
+        _check(verify_commit(validators, header, certificate, chain_id=chain_id), f"{place}: ")
+        carried[(chain_id, header.height)] = SourceHeader(
+            chain_id=chain_id,
+            height=header.height,
+            time_unix_ms=header.time_unix_ms,
+            header_hash=header.hash,
+            carried=True,
+            signer_count=len(get_signer_indices(certificate.signer_bitmap)),
+            validator_count=len(validators),
+            genesis_set=header.validators_hash == genesis[chain_id].latest.validators_hash,
+        )
+    return carried
+
+
+def _get_audit_clients(
+    clients: Mapping[ChainId, LightClient], heights: Mapping[str, set[int]]
+) -> dict[ChainId, LightClient]:
+    # The clients the transfer is re-verified against: exactly the trusted headers of the
+    # heights it uses or carries, the newest as the latest. The chain's own latest at the
+    # transfer was at least that new, so the trusting period is checked at least as strictly.
+    audit = {}
+    for chain_id in sorted(heights):
+        client = clients.get(ChainId(chain_id))
+        if client is None:
+            raise _fail(
+                ErrorCode.CLIENT_NOT_FOUND,
+                f"the transfer uses {_show(chain_id)}, but the bundle proves no finance light "
+                "client of it",
+            )
+        evidence = client.frozen_by
+        if evidence is not None:
+            # A transfer before the freeze may well be sound; which heights the evidence
+            # taints is not for an offline check to judge (docs/bundles.md).
+            raise _fail(
+                ErrorCode.CLIENT_FROZEN,
+                f"the finance chain's client of {chain_id} is frozen (conflicting headers at "
+                f"{chain_id}@{evidence.height}): its trusted headers are not relied on",
+            )
+        used: dict[Height, TrustedHeader] = {}
+        for height in sorted(heights[chain_id]):
+            trusted = client.trusted.get(Height(height))
+            if trusted is None:
+                raise _fail(
+                    ErrorCode.CONSENSUS_STATE_NOT_FOUND,
+                    f"the transfer uses {chain_id}@{height}, but the finance state proves no "
+                    "trusted header at that height",
+                )
+            used[Height(height)] = trusted
+        audit[ChainId(chain_id)] = replace(
+            client, latest_height=max(used), trusted=MappingProxyType(used)
+        )
+    return audit
+
+
+def _list_source_headers(
+    clients: Mapping[ChainId, LightClient], carried: Mapping[tuple[str, int], SourceHeader]
+) -> tuple[SourceHeader, ...]:
+    return tuple(
+        carried.get(
+            (chain_id, height),
+            SourceHeader(chain_id, height, trusted.time_unix_ms, trusted.header_hash),
+        )
+        for chain_id, client in sorted(clients.items())
+        for height, trusted in sorted(client.trusted.items())
+    )
+
+
+def _describe_source_header(header: SourceHeader) -> str:
+    place = f"{header.chain_id}@{header.height}"
+    if not header.carried:
+        return f"{place} (trusted by the finance chain before the transfer)"
+    signed_by = (
+        f"{header.chain_id}'s genesis validator set"
+        if header.genesis_set
+        else f"a validator set other than {header.chain_id}'s genesis set"
+    )
+    signers = f"{header.signer_count} of {header.validator_count}"
+    return f"{place} (carried, signed by {signers} of {signed_by})"
 
 
 def _describe_source(record: VerifiedRecord) -> str:
@@ -859,11 +1222,22 @@ def verify_audit_bundle(document: object, finance_genesis: Genesis) -> AuditRepo
     4. ``transfer transaction``: its block is certified by the genesis set, the
        transaction is in its tx root (MERKLE_* codes), it is the data set's transfer,
        of its height and time (INVALID_FIELD_VALUE), signed for this chain.
-    5. ``source headers``: light clients of the source chains from the genesis accept
-       the transfer's headers at the block's time (the light client's codes).
+    5. ``source headers``: the genesis is a finance genesis with a usable ``relay``
+       section (INVALID_CONFIG); each light client the bundle carries is one the genesis
+       created (CLIENT_NOT_FOUND), and its state and trusted headers are proven under the
+       decision's header's state root (STATE_* codes; MALFORMED_INPUT for values that do
+       not decode, or without the client's latest header; WRONG_CHAIN_ID); each header the
+       transfer carries is of its chain (WRONG_CHAIN_ID), is one the finance state proves
+       trusted at its height (CLIENT_NOT_FOUND, CONSENSUS_STATE_NOT_FOUND), that very
+       header (BLOCK_HASH_MISMATCH), and certified by more than 2/3 of the set it carries
+       (:func:`verify_commit`'s codes: VALIDATORS_HASH_MISMATCH,
+       INSUFFICIENT_VOTING_POWER, ...); every chain and height the transfer uses has a
+       proven client (CLIENT_NOT_FOUND), not frozen (CLIENT_FROZEN), and trusted header
+       (CONSENSUS_STATE_NOT_FOUND). The light clients of the re-check trust exactly those.
     6. ``transfer re-verified``: :func:`relay.transfer.verify_transfer` accepts the
-       transfer (its codes) and gives exactly the data set recorded
-       (STATE_VALUE_MISMATCH).
+       transfer against those clients at the block's time (its codes: CLIENT_EXPIRED
+       when the newest header a chain's heights rest on is older than the client's
+       trusting period) and gives exactly the data set recorded (STATE_VALUE_MISMATCH).
     7. ``decision re-evaluated``: for a policy decision, the policy on the facts the
        data set proves gives the committed decision (STATE_VALUE_MISMATCH; MALFORMED_INPUT
        for undecodable rules); an officer's decision is reported as taken by hand.
@@ -886,7 +1260,8 @@ def verify_audit_bundle(document: object, finance_genesis: Genesis) -> AuditRepo
             )
         passed(
             f"decision {parsed.decision_id} on chain {parsed.chain_id} at height "
-            f"{parsed.height}: {len(parsed.records)} records and the transfer transaction"
+            f"{parsed.height}: {len(parsed.records)} records, the transfer transaction and "
+            f"{len(parsed.light_clients)} source light clients"
         )
 
         records: dict[str, _Record] = {}
@@ -898,6 +1273,8 @@ def verify_audit_bundle(document: object, finance_genesis: Genesis) -> AuditRepo
             current = RECORD_STEPS[kind]
             report, record = _verify_record(kind, bundle, parsed, finance_genesis)
             if kind == KIND_DECISION:
+                # Verified just now: its state root proves the light clients (step 5).
+                finance_header = _get_finance_header(bundle)
                 found.update(
                     header_time_unix_ms=report.header_time_unix_ms,
                     signer_count=report.signer_count,
@@ -947,11 +1324,20 @@ def verify_audit_bundle(document: object, finance_genesis: Genesis) -> AuditRepo
         )
 
         current = STEP_SOURCE_HEADERS
-        clients, identity_chain = _get_genesis_clients(finance_genesis)
-        applied = _apply_source_headers(clients, payload, now_ms)
+        genesis_clients, identity_chain = _get_genesis_clients(finance_genesis)
+        proven = _prove_clients(parsed.light_clients, finance_header.state_root, genesis_clients)
+        carried = _verify_carried_headers(payload, proven, genesis_clients)
+        clients = _get_audit_clients(proven, get_source_heights(payload, identity_chain))
+        source_headers = _list_source_headers(clients, carried)
+        found["source_headers"] = source_headers
         passed(
-            f"light clients from the finance genesis trust {', '.join(applied) or 'nothing new'} "
-            f"at the block's time ({len(payload.headers)} headers carried)"
+            f"the finance state at height {parsed.height} proves its light clients of "
+            + ", ".join(
+                f"{chain_id} (latest {chain_id}@{proven[chain_id].latest_height}, not frozen)"
+                for chain_id in sorted(clients)
+            )
+            + "; the transfer rests on "
+            + "; ".join(_describe_source_header(header) for header in source_headers)
         )
 
         current = STEP_TRANSFER
@@ -1074,10 +1460,12 @@ def describe_audit(report: AuditReport) -> list[str]:
             f"(version {record.version}): {_describe_fields(record.fields)}"
         )
     lines.append(
-        "re-checked offline: the source headers are certified by the source chains' genesis "
-        "validators (light clients from the finance genesis), and the transfer verifies at "
-        "the block's time, giving exactly the recorded data set"
+        "re-checked offline: the transfer verifies at the block's time, giving exactly the "
+        "recorded data set, against the source headers the finance chain's light clients "
+        f"trusted (proven in its state at height {report.height}); each header the transfer "
+        "carried is that very header, certified by more than 2/3 of its validators:"
     )
+    lines += [f"  {_describe_source_header(header)}" for header in report.source_headers]
     if report.re_evaluated:
         lines.append(
             f"re-evaluated: policy {decision['policy_id']} on these facts gives the committed "
@@ -1127,6 +1515,19 @@ def get_audit_report_document(report: AuditReport) -> dict[str, object]:
         },
         "transfer_tx": report.transfer_tx.hex(),
         "transfer_height": report.transfer_height,
+        "source_headers": [
+            {
+                "chain_id": h.chain_id,
+                "height": h.height,
+                "time_unix_ms": h.time_unix_ms,
+                "hash": h.header_hash.hex(),
+                "carried": h.carried,
+                "signers": h.signer_count,
+                "validators": h.validator_count,
+                "genesis_set": h.genesis_set,
+            }
+            for h in report.source_headers
+        ],
         "sources": [
             {
                 "chain_id": r.chain_id,

@@ -13,6 +13,11 @@ A "forged" block is one no honest finance chain commits (records rewritten
 outside any transaction) certified all the same, as a Byzantine quorum of
 the finance validators could: the audit's re-checks of the transfer and of
 the policy still refuse it.
+
+The source chains' light clients come from the finance state (proven under
+the decision's header), so an audit keeps working long after the source
+chains' genesis, and for a transfer that relied on a header the finance
+chain trusted from an earlier ``relay.client.update``.
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from chains.apps.audit import (
     STEP_TRANSACTION,
     STEP_TRANSFER,
     AuditReport,
+    SourceHeader,
     describe_audit,
     fetch_audit_bundle,
     get_audit_report_document,
     verify_audit_bundle,
 )
 from chains.apps.bundle import fetch_record_bundle
+from chains.apps.membership import TX_GOVERN
 from chains.apps.records import read_record, update_record
 from chains.cli import app as cli_app
 from chains.core.app import StateOverlay
@@ -67,7 +74,10 @@ from chains.finance.relay_rules import (
     KIND_CONSENT,
     KIND_DATA_SET,
     TX_TRANSFER,
+    TX_UPDATE_CLIENT,
+    get_client_key,
     get_consent_record_id,
+    read_client,
 )
 from chains.runtime.genesis import Genesis
 from consortium.v1 import finance_pb2, node_pb2
@@ -79,23 +89,27 @@ from tests.finance.test_relay import (
     World,
     header_message,
     make_world,
+    recovery,
 )
 from tests.finance.world import (
     APP_STATE,
     BANK_A,
     ENT_A,
     FINANCE_CHAIN,
+    GOVERNORS,
     INDUSTRY_CHAIN,
     KEY_A,
     KEY_BANK_A,
+    KEY_BANK_B,
     RELAY_SECTION,
     TAX_CHAIN,
+    TRUSTING_PERIOD_MS,
     make_application,
     make_decision,
     make_rule,
 )
 from tests.industry.support import make_seed
-from tests.relay.support import Keys, V, W, certify, make_header, make_keys, sign
+from tests.relay.support import START_MS, Keys, V, W, certify, make_header, make_keys, sign
 
 FINANCE_KEYS = make_keys(3001, 3002, 3003, 3004)
 """The finance chain's four validators (real BLS keys)."""
@@ -250,6 +264,12 @@ class FinanceNode:
         raise ConsortiumError(ErrorCode.NOT_FOUND, "no committed transaction has that id")
 
 
+def update_client(finance: CertifiedFinance, header: finance_pb2.ClientHeader) -> None:
+    """A relay refreshes the finance chain's light client with ``header`` (its own block)."""
+    payload = finance_pb2.UpdateClient(header=header)
+    assert finance.run(RELAY, TX_UPDATE_CLIENT, payload) == 0
+
+
 def apply(finance: CertifiedFinance, **changes: object) -> None:
     """ENT_A applies for app-1 under the relay policy with its consent (as World.apply)."""
     payload = make_application(**{"policy_id": POLICY_ID, **changes})
@@ -287,6 +307,11 @@ OFFICER_BUNDLE = export(OFFICER_WORLD, "dec-1")
 
 def verify(document: object, genesis: Genesis = GENESIS) -> AuditReport:
     return verify_audit_bundle(document, genesis)
+
+
+def step_detail(report: AuditReport, name: str) -> str:
+    """What step ``name`` of ``report`` found."""
+    return next(step.detail for step in report.steps if step.name == name)
 
 
 def assert_refused(report: AuditReport, code: ErrorCode, step: str) -> None:
@@ -356,6 +381,42 @@ def test_the_bundle_holds_exact_bytes_as_lowercase_hex_and_one_height() -> None:
     tx = bytes.fromhex(bundle["transaction"]["tx"])
     transfer_block = POLICY_WORLD.blocks[bundle["transaction"]["height"]]
     assert tx in transfer_block.txs and bundle["transaction"]["code"] == 0
+    # The finance chain's clients of both source chains and the one height each rests on
+    # (also each client's latest), as the finance state holds them.
+    clients = bundle["light_clients"]
+    assert sorted(clients) == [INDUSTRY_CHAIN, TAX_CHAIN]
+    for chain_id, client in clients.items():
+        assert set(client) == {"client", "headers"} and list(client["headers"]) == ["1"]
+        assert set(client["client"]) == set(client["headers"]["1"]) == {"value", "proof"}
+        state = POLICY_WORLD.harness.state
+        assert client["client"]["value"] == state.get(get_client_key(chain_id)).hex()
+        assert read_client(state, chain_id).latest_height == 1
+
+
+def test_the_report_names_each_source_header_and_who_signed_it() -> None:
+    report = verify(POLICY_BUNDLE)
+    world = POLICY_WORLD.world
+    assert report.source_headers == tuple(
+        SourceHeader(
+            chain_id,
+            1,
+            START_MS + 1_000,
+            decode_header(source.certified[1].header).hash,
+            carried=True,
+            signer_count=3,
+            validator_count=4,
+            genesis_set=True,
+        )
+        for chain_id, source in ((INDUSTRY_CHAIN, world.industry), (TAX_CHAIN, world.tax))
+    )
+    detail = step_detail(report, STEP_SOURCE_HEADERS)
+    assert f"signed by 3 of 4 of {TAX_CHAIN}'s genesis validator set" in detail
+    document = get_audit_report_document(report)
+    assert [(h["chain_id"], h["height"], h["carried"]) for h in document["source_headers"]] == [
+        (INDUSTRY_CHAIN, 1, True),
+        (TAX_CHAIN, 1, True),
+    ]
+    assert any(line.startswith(f"  {TAX_CHAIN}@1 (carried") for line in describe_audit(report))
 
 
 def test_an_officer_decision_verifies_and_says_it_was_taken_by_hand() -> None:
@@ -380,6 +441,117 @@ def test_a_decision_on_no_data_set_or_no_decision_is_not_exported() -> None:
         with pytest.raises(ConsortiumError) as raised:
             export(finance, decision_id)
         assert raised.value.code == ErrorCode.RECORD_NOT_FOUND
+
+
+# --------------------------------------------------------------------------
+# The source light clients come from the finance state
+# --------------------------------------------------------------------------
+
+STEP_MS = TRUSTING_PERIOD_MS // 2
+"""How often the relay refreshes the finance chain's clients in the long run below."""
+
+
+def make_long_world(
+    carried: Sequence[str] = ("tax", "industry"), rounds: int = 7
+) -> CertifiedFinance:
+    """app-1 decided by the policy on a transfer made ``rounds`` half trusting periods after
+    the source chains' genesis, the finance chain's clients refreshed by a relay every half
+    period; the transfer carries the latest headers of the ``carried`` sources only."""
+    finance = CertifiedFinance(make_world())
+    world = finance.world
+    for round_ in range(1, rounds + 1):
+        at = START_MS + round_ * STEP_MS
+        for source in (world.tax, world.industry):
+            source.commit(time_ms=at)
+            finance.harness.time_unix_ms = at + 5_000
+            update_client(finance, source.client_header())
+    apply(finance)
+    sources = {"tax": world.tax, "industry": world.industry}
+    headers = [sources[name].client_header() for name in carried]
+    assert finance.run(RELAY, TX_TRANSFER, world.transfer(headers=headers)) == 0
+    return finance
+
+
+@pytest.mark.parametrize("carried", [("tax", "industry"), ("tax",), ()])
+def test_a_transfer_long_after_the_source_chains_genesis_verifies(carried: tuple) -> None:
+    # The genesis anchors are 3.5 trusting periods old at the transfer: light clients
+    # rebuilt from them would have expired (CLIENT_EXPIRED). Headers the finance chain
+    # trusted from relay.client.update, not carried, are proven from its state all the same.
+    finance = make_long_world(carried)
+    report = verify(export(finance))
+    assert report.ok, report.steps[-1]
+    assert report.transfer_time_unix_ms > START_MS + 3 * TRUSTING_PERIOD_MS
+    assert [(h.chain_id, h.height, h.carried) for h in report.source_headers] == [
+        (INDUSTRY_CHAIN, 8, "industry" in carried),
+        (TAX_CHAIN, 8, "tax" in carried),
+    ]
+    assert all(h.time_unix_ms == START_MS + 7 * STEP_MS for h in report.source_headers)
+    assert {(r.chain_id, r.height) for r in report.sources} == {(TAX_CHAIN, 8), (INDUSTRY_CHAIN, 8)}
+    detail = step_detail(report, STEP_SOURCE_HEADERS)
+    for chain_id, name in ((TAX_CHAIN, "tax"), (INDUSTRY_CHAIN, "industry")):
+        how = "carried, signed by 3 of 4" if name in carried else "trusted by the finance chain"
+        assert f"{chain_id}@8 ({how}" in detail
+
+
+def test_the_client_latest_is_proven_but_the_recheck_trusts_only_the_heights_used() -> None:
+    finance = make_policy_world()
+    world = finance.world
+    world.tax.commit()  # tax-1@2, trusted by the finance chain after the transfer
+    update_client(finance, world.tax.client_header())
+    bundle = export(finance)
+    assert list(bundle["light_clients"][TAX_CHAIN]["headers"]) == ["1", "2"]
+    report = verify(bundle)
+    assert report.ok, report.steps[-1]
+    assert [(h.chain_id, h.height) for h in report.source_headers] == [
+        (INDUSTRY_CHAIN, 1),
+        (TAX_CHAIN, 1),
+    ]
+    assert f"latest {TAX_CHAIN}@2" in step_detail(report, STEP_SOURCE_HEADERS)
+    used = copy.deepcopy(bundle)
+    del used["light_clients"][TAX_CHAIN]["headers"]["1"]
+    assert_refused(verify(used), ErrorCode.CONSENSUS_STATE_NOT_FOUND, STEP_SOURCE_HEADERS)
+    latest = copy.deepcopy(bundle)
+    del latest["light_clients"][TAX_CHAIN]["headers"]["2"]
+    assert_refused(verify(latest), ErrorCode.MALFORMED_INPUT, STEP_SOURCE_HEADERS)
+
+
+def test_a_client_the_finance_state_shows_frozen_is_refused_until_recovered() -> None:
+    finance = make_policy_world()
+    # After the transfer, a second certified tax-1@1 reaches the finance chain: its
+    # client of tax-1 freezes (the update succeeds: the evidence is its outcome).
+    rogue = certify(make_header(1, V, state_root=b"\x09" * 32), V)
+    update_client(finance, header_message(rogue))
+    assert read_client(finance.harness.state, TAX_CHAIN).is_frozen
+    report = verify(export(finance))
+    assert_refused(report, ErrorCode.CLIENT_FROZEN, STEP_SOURCE_HEADERS)
+    assert f"{TAX_CHAIN}@1" in report.steps[-1].detail
+    # The banks' governance restarts the client from tax-1@2; the state keeps tax-1@1.
+    assert finance.run(KEY_BANK_B, TX_GOVERN, recovery(finance.world, GOVERNORS)) == 0
+    bundle = export(finance)
+    assert list(bundle["light_clients"][TAX_CHAIN]["headers"]) == ["1", "2"]
+    assert verify(bundle).ok
+
+
+def test_a_transfer_resting_only_on_old_heights_is_judged_by_its_newest_one() -> None:
+    # The finance chain refreshed its clients (up to tax-1@3, industry-1@3) but the transfer
+    # discloses at height 1, more than a trusting period before it: the chain accepts
+    # (its latest is fresh); offline, the chain's latest at the transfer is not proven,
+    # so the trusting period runs from the newest height the transfer uses: expired.
+    finance = CertifiedFinance(make_world())
+    world = finance.world
+    old = world.transfer(headers=[])
+    update_client(finance, world.tax.client_header())
+    update_client(finance, world.industry.client_header())
+    for round_ in (1, 2):
+        at = START_MS + round_ * STEP_MS
+        for source in (world.tax, world.industry):
+            source.commit(time_ms=at)
+            finance.harness.time_unix_ms = at + 5_000
+            update_client(finance, source.client_header())
+    apply(finance)
+    assert finance.run(RELAY, TX_TRANSFER, old) == 0
+    report = verify(export(finance))
+    assert_refused(report, ErrorCode.CLIENT_EXPIRED, STEP_TRANSFER)
 
 
 # --------------------------------------------------------------------------
@@ -456,6 +628,30 @@ def _partial_decision(bundle: dict) -> None:
 
 def _drop_policy(bundle: dict) -> None:
     del bundle["records"][KIND_POLICY]
+
+
+def flip_proven(
+    chain_id: str, part: str, position: int, height: str = "1"
+) -> Callable[[dict], None]:
+    """Change one byte of a proven light-client value or proof (``part``: value or proof)."""
+
+    def change(bundle: dict) -> None:
+        client = bundle["light_clients"][chain_id]
+        proven = client["client"] if height == "client" else client["headers"][height]
+        proven[part] = flip_hex(proven[part], position)
+
+    return change
+
+
+def _move_header(bundle: dict) -> None:
+    # tax-1's trusted header of height 1, claimed for height 2.
+    headers = bundle["light_clients"][TAX_CHAIN]["headers"]
+    headers["2"] = headers.pop("1")
+
+
+def _swap_clients(bundle: dict) -> None:
+    clients = bundle["light_clients"]
+    clients[TAX_CHAIN], clients[INDUSTRY_CHAIN] = clients[INDUSTRY_CHAIN], clients[TAX_CHAIN]
 
 
 TAMPERINGS: dict[str, tuple[Callable[[dict], None], ErrorCode, str]] = {
@@ -561,6 +757,41 @@ TAMPERINGS: dict[str, tuple[Callable[[dict], None], ErrorCode, str]] = {
         ErrorCode.BUNDLE_MALFORMED,
         RECORD_STEPS[KIND_CONSENT],
     ),
+    "a trusted header's value": (
+        flip_proven(TAX_CHAIN, "value", 40),
+        ErrorCode.STATE_VALUE_MISMATCH,
+        STEP_SOURCE_HEADERS,
+    ),
+    "a client state's value": (
+        flip_proven(INDUSTRY_CHAIN, "value", 2, "client"),
+        ErrorCode.STATE_VALUE_MISMATCH,
+        STEP_SOURCE_HEADERS,
+    ),
+    "a trusted header's proof": (
+        flip_proven(TAX_CHAIN, "proof", -1),
+        ErrorCode.STATE_ROOT_MISMATCH,
+        STEP_SOURCE_HEADERS,
+    ),
+    "a trusted header claimed for another height": (
+        _move_header,
+        ErrorCode.STATE_PROOF_MALFORMED,
+        STEP_SOURCE_HEADERS,
+    ),
+    "one chain's client claimed for another": (
+        _swap_clients,
+        ErrorCode.STATE_PROOF_MALFORMED,
+        STEP_SOURCE_HEADERS,
+    ),
+    "a client left out": (
+        lambda b: b["light_clients"].pop(INDUSTRY_CHAIN),
+        ErrorCode.CLIENT_NOT_FOUND,
+        STEP_SOURCE_HEADERS,
+    ),
+    "a client's latest trusted header left out": (
+        _set(("light_clients", TAX_CHAIN, "headers"), {}),
+        ErrorCode.MALFORMED_INPUT,
+        STEP_SOURCE_HEADERS,
+    ),
 }
 
 
@@ -605,6 +836,54 @@ MALFORMED: dict[str, Callable[[dict], object]] = {
     },
     "a huge height": lambda b: {**b, "transaction": {**b["transaction"], "height": 1 << 64}},
     "a boolean code": lambda b: {**b, "transaction": {**b["transaction"], "code": False}},
+    "no light clients": lambda b: {k: v for k, v in b.items() if k != "light_clients"},
+    "light clients as a list": lambda b: {**b, "light_clients": [b["light_clients"]]},
+    "a client without headers": lambda b: {
+        **b,
+        "light_clients": {TAX_CHAIN: {"client": b["light_clients"][TAX_CHAIN]["client"]}},
+    },
+    "headers as a list": lambda b: {
+        **b,
+        "light_clients": {
+            TAX_CHAIN: {**b["light_clients"][TAX_CHAIN], "headers": [{"value": "", "proof": ""}]}
+        },
+    },
+    **{
+        f"a height spelt {key!r}": (
+            lambda b, key=key: {
+                **b,
+                "light_clients": {
+                    TAX_CHAIN: {
+                        **b["light_clients"][TAX_CHAIN],
+                        "headers": {key: b["light_clients"][TAX_CHAIN]["headers"]["1"]},
+                    }
+                },
+            }
+        )
+        for key in ("01", "+1", "-1", "1.0", " 1", "one", str(1 << 64), "")
+    },
+    "a proven value in uppercase hex": lambda b: {
+        **b,
+        "light_clients": {
+            TAX_CHAIN: {
+                **b["light_clients"][TAX_CHAIN],
+                "client": {
+                    **b["light_clients"][TAX_CHAIN]["client"],
+                    "value": b["light_clients"][TAX_CHAIN]["client"]["value"].upper(),
+                },
+            }
+        },
+    },
+    "a proven value with an extra key": lambda b: {
+        **b,
+        "light_clients": {
+            TAX_CHAIN: {
+                **b["light_clients"][TAX_CHAIN],
+                "client": {**b["light_clients"][TAX_CHAIN]["client"], "height": 1},
+            }
+        },
+    },
+    "an empty chain id": lambda b: {**b, "light_clients": {"": {}}},
 }
 
 
@@ -637,22 +916,6 @@ GENESES: dict[str, tuple[Genesis, ErrorCode, str]] = {
         ErrorCode.BUNDLE_ANCHOR_MISMATCH,
         RECORD_STEPS[KIND_DECISION],
     ),
-    "light clients trusting other source validators": (
-        replace(
-            GENESIS,
-            app_state={**APP_STATE, "relay": _relay_section(validators_hash=W.hash.hex())},
-        ),
-        ErrorCode.UNTRUSTED_VALIDATOR_SET,
-        STEP_SOURCE_HEADERS,
-    ),
-    "light clients whose trust has expired": (
-        replace(
-            GENESIS,
-            app_state={**APP_STATE, "relay": _relay_section(trusting_period_ms=1)},
-        ),
-        ErrorCode.CLIENT_EXPIRED,
-        STEP_SOURCE_HEADERS,
-    ),
     "no light clients": (
         replace(GENESIS, app_state={"organisations": APP_STATE["organisations"]}),
         ErrorCode.INVALID_CONFIG,
@@ -670,6 +933,24 @@ GENESES: dict[str, tuple[Genesis, ErrorCode, str]] = {
 def test_a_wrong_genesis_is_refused(name: str) -> None:
     genesis, code, step = GENESES[name]
     assert_refused(verify(POLICY_BUNDLE, genesis), code, step)
+
+
+def test_the_genesis_source_anchors_only_name_the_genesis_set_and_periods_come_from_state() -> None:
+    # The light clients are the finance state's, not rebuilt from the genesis anchors:
+    # a genesis naming another source set only changes the note, and a trusting period
+    # of 1 ms in the genesis changes nothing (the proven client state holds the period).
+    other_set = replace(
+        GENESIS, app_state={**APP_STATE, "relay": _relay_section(validators_hash=W.hash.hex())}
+    )
+    report = verify(POLICY_BUNDLE, other_set)
+    assert report.ok, report.steps[-1]
+    tax = next(h for h in report.source_headers if h.chain_id == TAX_CHAIN)
+    assert tax.carried and not tax.genesis_set  # tax-1 is signed by V, the genesis names W
+    industry = next(h for h in report.source_headers if h.chain_id == INDUSTRY_CHAIN)
+    assert industry.genesis_set  # W signs industry-1: its genesis set by chance
+    assert f"other than {TAX_CHAIN}'s genesis set" in step_detail(report, STEP_SOURCE_HEADERS)
+    short = replace(GENESIS, app_state={**APP_STATE, "relay": _relay_section(trusting_period_ms=1)})
+    assert verify(POLICY_BUNDLE, short).ok
 
 
 def test_an_identity_client_missing_from_the_genesis_is_refused() -> None:
@@ -707,22 +988,53 @@ def _forged_transfer(finance: CertifiedFinance, payload: finance_pb2.RelayTransf
 def test_a_transfer_whose_source_header_is_not_certified_is_refused() -> None:
     finance = make_policy_world()
     world = finance.world
-    # The tax header signed by two of its four validators: the finance quorum forged a
-    # block claiming that this transfer created the data set.
+    # The very tax header the finance state trusts, but signed by two of its four
+    # validators: the finance quorum forged a block claiming that this transfer created
+    # the data set. The state's word alone does not make the carried certificate good.
     weak = certify(make_header(1, V, state_root=world.tax.tree.get_root(1)), V, (0, 1))
+    assert weak.header == world.tax.certified[1].header
     payload = world.transfer(headers=[header_message(weak), world.industry.client_header()])
     _forged_transfer(finance, payload)
     report = verify(export(finance))
     assert_refused(report, ErrorCode.INSUFFICIENT_VOTING_POWER, STEP_SOURCE_HEADERS)
-    assert TAX_CHAIN in report.steps[-1].detail
+    assert f"{TAX_CHAIN}@1" in report.steps[-1].detail
 
 
-def test_a_transfer_missing_the_header_its_records_need_is_refused() -> None:
+def test_a_transfer_header_whose_set_is_not_the_one_it_names_is_refused() -> None:
     finance = make_policy_world()
     world = finance.world
-    _forged_transfer(finance, world.transfer(headers=[world.tax.client_header()]))
+    # The trusted tax header, signed by V, but carried with W's validator set.
+    other = certify(make_header(1, V, state_root=world.tax.tree.get_root(1)), V, validator_set=W)
+    payload = world.transfer(headers=[header_message(other), world.industry.client_header()])
+    _forged_transfer(finance, payload)
     report = verify(export(finance))
-    assert_refused(report, ErrorCode.CONSENSUS_STATE_NOT_FOUND, STEP_TRANSFER)
+    assert_refused(report, ErrorCode.VALIDATORS_HASH_MISMATCH, STEP_SOURCE_HEADERS)
+
+
+def test_a_transfer_header_other_than_the_one_the_finance_chain_trusted_is_refused() -> None:
+    finance = make_policy_world()
+    world = finance.world
+    # A different tax-1@1, certified by tax-1's validators all the same (they signed
+    # twice): the finance chain trusted the other one, so no honest finance chain took
+    # this transfer (its client would have frozen instead).
+    rogue = certify(make_header(1, V, state_root=b"\x09" * 32), V)
+    payload = world.transfer(headers=[header_message(rogue), world.industry.client_header()])
+    _forged_transfer(finance, payload)
+    report = verify(export(finance))
+    assert_refused(report, ErrorCode.BLOCK_HASH_MISMATCH, STEP_SOURCE_HEADERS)
+    assert f"{TAX_CHAIN}@1" in report.steps[-1].detail
+
+
+def test_a_transfer_resting_on_a_height_the_finance_chain_never_trusted_is_refused() -> None:
+    finance = make_policy_world()
+    world = finance.world
+    world.industry.commit()  # industry-1@2: never given to the finance chain
+    _forged_transfer(finance, world.transfer(headers=[world.tax.client_header()]))
+    bundle = export(finance)
+    assert list(bundle["light_clients"][INDUSTRY_CHAIN]["headers"]) == ["1"]  # only the latest
+    report = verify(bundle)
+    assert_refused(report, ErrorCode.CONSENSUS_STATE_NOT_FOUND, STEP_SOURCE_HEADERS)
+    assert f"{INDUSTRY_CHAIN}@2" in report.steps[-1].detail
 
 
 def test_a_transaction_that_is_not_a_transfer_is_refused() -> None:

@@ -5,7 +5,8 @@ seeded on the tax and industry chains applies with one consent, the relayer
 carries its records, the finance chain's policy decides. ``consortium audit
 export`` writes the decision's audit bundle from a finance node;
 ``consortium verify`` re-checks it offline against the finance genesis file
-alone, and refuses a tampered copy.
+alone (the source light clients proven from the finance state the bundle
+carries), and refuses a tampered copy.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def test_a_decision_exported_from_a_running_consortium_verifies_offline(tmp_path
         assert as_json.exit_code == 0 and report["verified"]
         assert report["decided_by"] == "policy" and report["re_evaluated"]
         assert {source["chain_id"] for source in report["sources"]} == {"tax-1", "industry-1"}
+        # Each height the data set rests on is a header the finance chain's clients trusted,
+        # carried by the relayer's transfer and certified by the source chain's genesis set.
+        used = {(source["chain_id"], source["height"]) for source in report["sources"]}
+        headers = {(h["chain_id"], h["height"]): h for h in report["source_headers"]}
+        assert used <= set(headers)
+        assert all(h["carried"] and h["genesis_set"] for h in headers.values())
 
         # The same from a named node, and against the wrong genesis.
         again = tmp_path / "again.json"
@@ -73,6 +80,8 @@ def test_a_decision_exported_from_a_running_consortium_verifies_offline(tmp_path
 
         # One byte of the transfer changed: refused.
         document = json.loads(out.read_text())
+        assert document["format"] == "consortium/audit-bundle/v2"
+        assert set(document["light_clients"]) == {"tax-1", "industry-1"}
         tx = bytearray(bytes.fromhex(document["transaction"]["tx"]))
         tx[len(tx) // 2] ^= 0x01
         document["transaction"]["tx"] = tx.hex()
@@ -81,5 +90,17 @@ def test_a_decision_exported_from_a_running_consortium_verifies_offline(tmp_path
         refused = runner.invoke(app, ["verify", str(tampered), "--genesis", genesis])
         assert refused.exit_code == 1, refused.output
         assert "MERKLE_ROOT_MISMATCH" in refused.output and "NOT verified" in refused.output
+
+        # One byte of a trusted header the finance state holds changed: refused.
+        document = json.loads(out.read_text())
+        tax_headers = document["light_clients"]["tax-1"]["headers"]
+        proven = tax_headers[min(tax_headers, key=int)]
+        value = bytearray(bytes.fromhex(proven["value"]))
+        value[-1] ^= 0x01
+        proven["value"] = value.hex()
+        tampered.write_text(json.dumps(document))
+        refused = runner.invoke(app, ["verify", str(tampered), "--genesis", genesis])
+        assert refused.exit_code == 1, refused.output
+        assert "STATE_VALUE_MISMATCH" in refused.output
     finally:
         stop_consortium(root)
