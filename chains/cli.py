@@ -863,9 +863,10 @@ def audit_export(
 ) -> None:
     """Write the audit bundle of a loan decision (docs/bundles.md, "Audit bundles").
 
-    The decision, its application, data set, consent and policy, each with its
-    proof under one certified finance header, and the transfer transaction that
-    created the data set with its inclusion proof. Every answer is verified
+    The decision, its application, data set, consent and policy, and the finance
+    chain's light clients of the source chains at the heights the data set rests
+    on, each with its proof under one certified finance header; and the transfer
+    transaction that created the data set with its inclusion proof. Every answer is verified
     before anything is written. Check the file anywhere, with no node, with
     ``consortium verify FILE --genesis <finance genesis.json>``.
     """
