@@ -8,22 +8,25 @@ value: the finance chain refuses its transfer and records nothing. The
 relayer process then carries the honest disclosure; the finance chain
 verifies every header, proof and the consent itself, records the data set,
 and the bank's registered policy decides. A replay of that transfer is
-refused. Every step is shown with what it proves.
+refused, and the decision's audit bundle is re-checked offline. Every step is
+shown with what it proves.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
 from rich.table import Table
 
+from chains.apps.audit import describe_audit, fetch_audit_bundle, verify_audit_bundle
 from chains.apps.bundle import fetch_verified_record
 from chains.consortium import FINANCE, TAX, Consortium
 from chains.core.errors import ACCEPTED, ErrorCode, Verdict, refuse
 from chains.core.records import decode_field_value, encode_field_value
 from chains.core.types import ChainId, Hash32, Height
 from chains.demo import Check, Step, _table, _yuan
-from chains.finance.app import KIND_LOAN, TX_APPLY_FOR_LOAN
+from chains.finance.app import KIND_DECISION, KIND_LOAN, TX_APPLY_FOR_LOAN
 from chains.finance.facts import compute_facts, describe_facts
 from chains.finance.policy import evaluate_policy, get_credit_policy
 from chains.finance.relay_rules import TX_TRANSFER
@@ -37,6 +40,7 @@ from chains.loan_story import (
     wait_for_decision,
 )
 from chains.runtime.client import NodeClient, NodeError
+from chains.runtime.genesis import read_genesis
 from chains.seed import POLICIES, SeedPlan, get_policy_payload
 from consortium.v1 import chain_pb2, finance_pb2
 from relay.consent import decode_signed_consent, make_signed_consent
@@ -212,6 +216,7 @@ def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
         outcome = wait_for_decision(client, application, timeout_s=60)
         data_set = outcome.data_set.fields
         transfer_tx = client.get_transaction(bytes(data_set["transfer_tx"]))
+        audit = fetch_audit_bundle(client, str(outcome.decision.fields["decision_id"]))
     decision = outcome.decision.fields
     checks.append(
         Check(
@@ -254,6 +259,29 @@ def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
             ErrorCode.CONSENT_USED,
         )
     )
+    finance_genesis = read_genesis(finance.genesis_path)
+    audit_text = json.dumps(audit)
+    report = verify_audit_bundle(json.loads(audit_text), finance_genesis)
+    checks.append(
+        Check(
+            f"the decision's audit bundle ({len(audit_text):,} bytes of JSON: the records, the "
+            "transfer transaction, the light clients' trusted headers, each proven) re-checked "
+            "offline by an auditor with only the finance chain's genesis: the transfer "
+            "re-verified and the policy re-evaluated give the same decision",
+            report.verdict,
+        )
+    )
+    inflated = json.loads(audit_text)
+    for item in inflated["records"][KIND_DECISION]["fields"]["disclosed"]:
+        if item["name"] == "amount":
+            item["value"] = encode_field_value(int(decision["amount"]) * 10 + 1).hex()
+    checks.append(
+        Check(
+            "the same audit bundle with the approved amount inflated",
+            verify_audit_bundle(inflated, finance_genesis).verdict,
+            ErrorCode.RECORD_COMMITMENT_MISMATCH,
+        )
+    )
     verified = _get_verified_records(data_set)
     facts = compute_facts(verified, int(data_set["verified_time_ms"]))
     terms = POLICIES[enterprise.house_bank]
@@ -269,6 +297,8 @@ def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
         _data_set_table(verified),
         checks,
         notes=[
+            "What the audit bundle proves, checked offline (its records: the table above):",
+            *(f"  {line}" for line in describe_audit(report) if not line.startswith("  ")),
             "Facts the policy read (computed by the finance chain from the proven fields):",
             *(f"  {name} = {text}" for name, text in describe_facts(facts)),
             f"Policy {policy.policy_id}:",

@@ -135,6 +135,8 @@ def test_one_consent_carries_the_application_to_a_decision_on_verified_data(step
         ErrorCode.ERROR_CODE_UNSPECIFIED,
         ErrorCode.ERROR_CODE_UNSPECIFIED,
         ErrorCode.CONSENT_USED,
+        ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.RECORD_COMMITMENT_MISMATCH,
     ]
     for check in step.checks:
         assert check.verdict.code is check.expect, (check.what, check.verdict)
