@@ -32,6 +32,14 @@ EXPECTED_KEYS = {
         "build_1e6_s",
         "invoices",
     },
+    "transfer": {
+        "consent_to_decision_ms_p50",
+        "consent_to_decision_ms_p99",
+        "consent_to_decision_count",
+        "proofs_verified_per_s",
+        "proofs_per_transfer",
+        "transfers_per_s",
+    },
     "state": {
         "updates_per_s_1e5",
         "proofs_per_s_1e5",
@@ -59,6 +67,8 @@ def test_benchmark_prints_one_json_object_last(name: str) -> None:
         assert isinstance(figures[key], int | float) and figures[key] > 0, (key, figures[key])
     if name == "invoices":
         _assert_invoice_figures_consistent(figures)
+    if name == "transfer":
+        _assert_transfer_figures_consistent(figures)
 
 
 def _assert_invoice_figures_consistent(figures: dict) -> None:
@@ -69,6 +79,22 @@ def _assert_invoice_figures_consistent(figures: dict) -> None:
     assert figures["results_checked"] > 0 and figures["results_failed"] == 0
     assert figures["proof_ms_p50_1e6"] <= figures["proof_ms_p99_1e6"]
     assert figures["node_height_after"] >= figures["store_height"]
+
+
+def _assert_transfer_figures_consistent(figures: dict) -> None:
+    # Every application was decided (by the policy, with its evidence), every transfer too.
+    assert figures["quick"] is True and figures["consent_to_decision_count"] == 3
+    decided = figures["consent_to_decision_approved"] + figures["consent_to_decision_rejected"]
+    assert decided == figures["consent_to_decision_count"]
+    assert figures["concurrent_approved"] + figures["concurrent_rejected"] == 2
+    assert figures["consent_to_decision_ms_p50"] <= figures["consent_to_decision_ms_p99"]
+    assert figures["consent_to_decision_ms_p99"] <= figures["consent_to_decision_ms_max"]
+    verified = figures["transfers_approved"] + figures["transfers_rejected"]
+    assert verified == figures["transfers_verified"] > 0
+    assert figures["proofs_per_transfer"] == (
+        figures["state_proofs_per_transfer"] + figures["field_proofs_per_transfer"]
+    )
+    assert figures["state_proofs_per_transfer"] == figures["records_per_transfer"] + 2
 
 
 def test_unknown_benchmark_is_refused() -> None:
