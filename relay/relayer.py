@@ -363,30 +363,35 @@ class Relayer:
     # ------------------------------------------------------------ carrying
 
     def relay_pending(self) -> int:
-        """Try every pending packet once; return how many were settled (delivered,
+        """Carry every pending packet: settle those the chain has settled already, build
+        the others' transfers, send them together (consecutive nonces, so that they share
+        blocks) and read each acknowledgement. Return how many were settled (delivered,
         rejected, revoked or failed)."""
-        settled = 0
-        for packet in list(self.state.packets.values()):
-            if packet.status != PENDING:
+        ready: list[tuple[Packet, finance_pb2.RelayTransfer]] = []
+        pending = [p for p in self.state.packets.values() if p.status == PENDING]
+        for packet in pending:
+            if self._settle_from_chain(packet):
                 continue
-            self.relay_packet(packet)
-            settled += packet.status != PENDING
+            signed = decode_signed_consent(bytes.fromhex(packet.signed_consent))
+            packet.attempts += 1
+            try:
+                ready.append((packet, self.build_transfer(signed, packet)))
+            except NodeError as error:
+                # A source refused to disclose (its code), or a node is unreachable.
+                self._note_failure(packet, error.code, error.message)
+        if ready:
+            results = self.send_many(TX_TRANSFER, [payload for _, payload in ready])
+            for (packet, _), result in zip(ready, results, strict=True):
+                self._acknowledge(packet, result)
         self.metrics.observe_packets(summarise(self.state), self.state.get_backlog())
-        return settled
+        return sum(1 for packet in pending if packet.status != PENDING)
 
-    def relay_packet(self, packet: Packet) -> None:
-        """Carry one packet: settle it from the chain's own record if it is done already,
-        else fetch, submit and read the acknowledgement."""
-        if self._settle_from_chain(packet):
+    def _acknowledge(self, packet: Packet, result: SendResult | NodeError | None) -> None:
+        if result is None:
+            packet.attempts -= 1  # not sent: an earlier transfer of the batch was refused
             return
-        signed = decode_signed_consent(bytes.fromhex(packet.signed_consent))
-        packet.attempts += 1
-        try:
-            payload = self.build_transfer(signed, packet)
-            result = self.send(TX_TRANSFER, payload)
-        except NodeError as error:
-            # A source refused to disclose (its code), or a node is unreachable.
-            self._note_failure(packet, error.code, error.message)
+        if isinstance(result, NodeError):
+            self._note_failure(packet, result.code, result.message)
             return
         packet.tx_id = result.tx_id_hex
         if result.code == 0:
@@ -501,29 +506,55 @@ class Relayer:
 
     def send(self, tx_type: str, payload) -> SendResult:
         """Sign ``payload`` with the relay's key and the next nonce, submit it and wait for
-        its committed result (the acknowledgement)."""
+        its committed result (the acknowledgement). NodeError when it is not committed in
+        time."""
+        (result,) = self.send_many(tx_type, [payload])
+        if isinstance(result, NodeError):
+            raise result
+        return result
+
+    def send_many(
+        self, tx_type: str, payloads: Sequence[object]
+    ) -> list[SendResult | NodeError | None]:
+        """Sign the payloads with consecutive nonces after the committed one, submit them in
+        order, then wait for each committed result. A refusal at submission ends the
+        batch: it is that payload's result, and the later ones are not sent (None), since
+        their nonces would wait for it forever. A result not committed in time is a
+        NodeError."""
         nonce_response = self.finance.call(
             lambda c: c.query_state(get_nonce_key(self.key.public_key))
         )
-        # The relayer waits for each of its transactions, so the committed nonce is the last.
+        # The relayer waits for all its transactions, so the committed nonce is the last.
         last = int.from_bytes(nonce_response.value, "big") if nonce_response.found else 0
-        raw = make_signed_transaction(
-            self.key,
-            ChainId(self.config.finance_chain),
-            last + 1,
-            tx_type,
-            payload.SerializeToString(),
-        )
-        (admission,) = self.finance.call(lambda c: c.submit([raw]))
-        if admission.code:
-            return SendResult(admission.code, admission.message, bytes(admission.tx_id).hex(), 0, 0)
-        response = self.finance.call(
-            lambda c: c.wait_for_transaction(admission.tx_id, timeout_s=self.config.tx_timeout_s)
-        )
-        time_ms = decode_header(response.header).time_unix_ms
-        return SendResult(
-            response.code, response.message, bytes(admission.tx_id).hex(), response.height, time_ms
-        )
+        results: list[SendResult | NodeError | None] = [None] * len(payloads)
+        sent: list[tuple[int, bytes]] = []
+        for index, payload in enumerate(payloads):
+            raw = make_signed_transaction(
+                self.key,
+                ChainId(self.config.finance_chain),
+                last + 1 + index,
+                tx_type,
+                payload.SerializeToString(),
+            )
+            (admission,) = self.finance.call(lambda c, r=raw: c.submit([r]))
+            tx_id = bytes(admission.tx_id)
+            if admission.code:
+                results[index] = SendResult(admission.code, admission.message, tx_id.hex(), 0, 0)
+                break
+            sent.append((index, tx_id))
+        for index, tx_id in sent:
+            try:
+                response = self.finance.call(
+                    lambda c, t=tx_id: c.wait_for_transaction(t, timeout_s=self.config.tx_timeout_s)
+                )
+            except NodeError as error:
+                results[index] = error
+                continue
+            time_ms = decode_header(response.header).time_unix_ms
+            results[index] = SendResult(
+                response.code, response.message, tx_id.hex(), response.height, time_ms
+            )
+        return results
 
     # ------------------------------------------------------------ the loop
 
