@@ -88,22 +88,22 @@ def demo(
 
 
 def _wait_for_interrupt() -> None:
-    """Block until Ctrl-C or SIGTERM."""
+    """Block until Ctrl-C (SIGINT) or SIGTERM."""
     import signal
     import threading
 
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Handlers of our own: a process started in the background may ignore SIGINT.
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-# ------------------------------------------------------------------- keys
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @keys_app.command("validator")

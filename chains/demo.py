@@ -761,20 +761,19 @@ def _same(a: bytes, b: bytes) -> Verdict:
 
 
 @contextlib.contextmanager
-def demo_network(root: Path | None = None, keep: bool = False) -> Iterator[Path]:
-    """A directory for the demo's consortium; on leaving, the consortium is stopped and the
-    directory removed, unless ``keep`` (it stays up for the dashboards)."""
+def demo_network(root: Path | None = None) -> Iterator[Path]:
+    """A directory for the demo's consortium (a new temporary one unless ``root``); on
+    leaving, the consortium is stopped and a temporary directory removed."""
     made = root is None
     base = Path(tempfile.mkdtemp(prefix="consortium-demo-")) if made else Path(root)
     consortium_root = base / "consortium" if made else base
     try:
         yield consortium_root
     finally:
-        if not keep:
-            if is_consortium(consortium_root):
-                stop_consortium(consortium_root)
-            if made:
-                shutil.rmtree(base, ignore_errors=True)
+        if is_consortium(consortium_root):
+            stop_consortium(consortium_root)
+        if made:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def iter_steps(
@@ -822,7 +821,7 @@ def run_demo(
     True when every check came out as expected.
 
     With ``keep_running`` the consortium stays up after the walkthrough until ``wait``
-    returns (e.g. Ctrl-C), for the dashboards, and the reader is told how to stop it.
+    returns (e.g. on Ctrl-C), for the dashboards; then it is stopped and removed.
     """
     console = console or Console()
     console.print(
@@ -835,19 +834,15 @@ def run_demo(
     say = lambda text: console.print(f"[dim]… {text}[/]")  # noqa: E731
     if steps is not None:
         return _print_steps(console, steps)
-    with demo_network(keep=keep_running) as root:
+    with demo_network() as root:
         all_ok = _print_steps(console, iter_steps(say, root))
-        if keep_running:
+        if keep_running and wait is not None:
             console.print(
                 f"The consortium keeps running in {root} (12 validators and the relayer). "
-                f"Try `consortium relay status {root}` or `consortium loan show ... {root}`. "
-                f"Stop it with Ctrl-C, or `consortium down {root}`."
+                f"Try `consortium relay status {root}` or `consortium loan show ID {root}`. "
+                "Stop it with Ctrl-C."
             )
-            if wait is not None:
-                try:
-                    wait()
-                finally:
-                    stop_consortium(root)
+            wait()
     return all_ok
 
 

@@ -167,3 +167,17 @@ def test_consortium_demo_command_exits_zero() -> None:
     assert "Every proof verified" in result.output
     assert "INVOICE_ALREADY_REIMBURSED" in result.output
     assert "UNEXPECTED" not in result.output
+
+
+def test_a_kept_demo_waits_until_interrupted_then_returns() -> None:
+    import os
+    import signal
+    import threading
+
+    from chains.cli import _wait_for_interrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        before = signal.getsignal(signum)
+        threading.Timer(0.2, lambda s=signum: os.kill(os.getpid(), s)).start()
+        _wait_for_interrupt()  # returns instead of ending the process
+        assert signal.getsignal(signum) is before
