@@ -941,18 +941,7 @@ def verify(
     if isinstance(document, dict) and document.get("format") == AUDIT_BUNDLE_FORMAT:
         _verify_audit(document, genesis, as_json)
     report = verify_record_bundle(document, trusted, chain_id=chain_id)
-    if as_json:
-        typer.echo(json.dumps(get_report_document(report), indent=2, ensure_ascii=False))
-    else:
-        for step in report.steps:
-            if step.ok:  # the failing step is the first line of the summary
-                console.print(
-                    f"[green]✓[/green] {step.name}: {escape(step.detail)}", soft_wrap=True
-                )
-        colour = "green" if report.ok else "red"
-        for line in describe_bundle(report):
-            console.print(f"[{colour}]{escape(line)}[/{colour}]", soft_wrap=True)
-    raise typer.Exit(code=0 if report.ok else 1)
+    _print_report(report, get_report_document(report), describe_bundle(report), as_json)
 
 
 def _verify_audit(document: dict, genesis, as_json: bool) -> None:
@@ -965,8 +954,14 @@ def _verify_audit(document: dict, genesis, as_json: bool) -> None:
             "pass --genesis <finance genesis.json>"
         )
     report = verify_audit_bundle(document, genesis)
+    _print_report(report, get_audit_report_document(report), describe_audit(report), as_json)
+
+
+def _print_report(report, document: dict, lines: list[str], as_json: bool) -> None:
+    """Print a verification report (its passed steps, then what it means) or its JSON;
+    exit 0 when it verified, 1 when not."""
     if as_json:
-        typer.echo(json.dumps(get_audit_report_document(report), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         for step in report.steps:
             if step.ok:  # the failing step is the first line of the summary
@@ -974,7 +969,7 @@ def _verify_audit(document: dict, genesis, as_json: bool) -> None:
                     f"[green]✓[/green] {step.name}: {escape(step.detail)}", soft_wrap=True
                 )
         colour = "green" if report.ok else "red"
-        for line in describe_audit(report):
+        for line in lines:
             console.print(f"[{colour}]{escape(line)}[/{colour}]", soft_wrap=True)
     raise typer.Exit(code=0 if report.ok else 1)
 

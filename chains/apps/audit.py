@@ -50,6 +50,7 @@ from chains.apps.bundle import (
     FetchedRecord,
     encode_record_bundle,
     fetch_verified_record,
+    get_steps_document,
     verify_record_bundle,
 )
 from chains.core.block import Header, decode_header
@@ -1487,18 +1488,7 @@ def get_audit_report_document(report: AuditReport) -> dict[str, object]:
         return value.hex() if isinstance(value, bytes) else value
 
     return {
-        "verified": report.ok,
-        "code": report.verdict.code.name if not report.ok else None,
-        "message": report.verdict.message,
-        "steps": [
-            {
-                "name": s.name,
-                "ok": s.ok,
-                "code": s.code.name if not s.ok else None,
-                "detail": s.detail,
-            }
-            for s in report.steps
-        ],
+        **get_steps_document(report.verdict, report.steps),
         "decision_id": report.decision_id,
         "chain_id": report.chain_id,
         "height": report.height,

@@ -744,6 +744,24 @@ def describe_bundle(report: BundleReport) -> list[str]:
     return lines
 
 
+def get_steps_document(verdict: Verdict, steps: Sequence[BundleStep]) -> dict[str, object]:
+    """The outcome and the steps of a check as JSON-ready values (shared by every report)."""
+    return {
+        "verified": verdict.ok,
+        "code": verdict.code.name if not verdict.ok else None,
+        "message": verdict.message,
+        "steps": [
+            {
+                "name": step.name,
+                "ok": step.ok,
+                "code": step.code.name if not step.ok else None,
+                "detail": step.detail,
+            }
+            for step in steps
+        ],
+    }
+
+
 def get_report_document(report: BundleReport) -> dict[str, object]:
     """The report as a JSON-ready dict (bytes values as hex, with each value's type)."""
 
@@ -752,18 +770,7 @@ def get_report_document(report: BundleReport) -> dict[str, object]:
         return {"type": kind, "value": value.hex() if isinstance(value, bytes) else value}
 
     return {
-        "verified": report.ok,
-        "code": report.verdict.code.name if not report.ok else None,
-        "message": report.verdict.message,
-        "steps": [
-            {
-                "name": s.name,
-                "ok": s.ok,
-                "code": s.code.name if not s.ok else None,
-                "detail": s.detail,
-            }
-            for s in report.steps
-        ],
+        **get_steps_document(report.verdict, report.steps),
         "chain_id": report.chain_id,
         "kind": report.kind,
         "id": report.record_id,
