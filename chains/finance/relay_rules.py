@@ -240,9 +240,18 @@ class _NoState:
 # --------------------------------------------------------------------------
 
 
+def _get_header_heights(raw_header: bytes) -> list[int]:
+    # The client's trusted header at a submitted header's height, if any, judges it (a
+    # conflict there is misbehaviour); undecodable bytes are named by the light client.
+    try:
+        return [decode_header(raw_header).height]
+    except ConsortiumError:
+        return []
+
+
 def _apply_header(call: TxCall, message: finance_pb2.ClientHeader, in_transfer: bool) -> None:
-    client = require_client(call.state, message.chain_id)
     header = certified_header_from_proto(message.header)
+    client = require_client(call.state, message.chain_id, _get_header_heights(header.header))
     update = update_client(client, header, call.context.time_unix_ms)
     if update.froze and not in_transfer:
         write_client(call.state, update.client)  # the evidence is the outcome
@@ -281,12 +290,7 @@ def execute_submit_misbehaviour(call: TxCall) -> None:
     payload: finance_pb2.SubmitMisbehaviour = call.payload
     first = certified_header_from_proto(payload.first)
     second = certified_header_from_proto(payload.second)
-    # The client's trusted header at the evidence's height, if any, judges it.
-    try:
-        heights = [decode_header(first.header).height]
-    except ConsortiumError:
-        heights = []  # submit_misbehaviour names what is wrong with it
-    client = require_client(call.state, payload.chain_id, heights)
+    client = require_client(call.state, payload.chain_id, _get_header_heights(first.header))
     update = submit_misbehaviour(client, first, second, call.context.time_unix_ms)
     if not update.froze:
         _raise(update.verdict)

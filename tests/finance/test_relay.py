@@ -361,6 +361,25 @@ def test_a_conflicting_header_freezes_the_client_and_keeps_the_evidence(world: W
     assert_refused(update(world, world.tax.client_header()), ErrorCode.CLIENT_FROZEN)
 
 
+def test_a_conflict_with_an_older_trusted_header_freezes_the_client_too(world: World) -> None:
+    assert update(world, world.tax.client_header()).ok
+    world.tax.commit()
+    assert update(world, world.tax.client_header()).ok  # trusts heights 1 and 2
+    forged = make_header(1, V, state_root=b"\x66" * 32)
+    assert update(world, header_message(certify(forged, V))).ok
+    client = read_client(world.finance.state, TAX_CHAIN)
+    assert client.is_frozen and client.frozen_by.height == 1
+    # The header the client trusts already is not news, and changes nothing.
+    other = make_world()
+    assert update(other, other.tax.client_header()).ok
+    other.tax.commit()
+    assert update(other, other.tax.client_header()).ok
+    payload = finance_pb2.UpdateClient(header=other.tax.client_header(1))
+    assert_refused_unchanged(
+        other.finance, RELAY, TX_UPDATE_CLIENT, payload, ErrorCode.HEADER_NOT_NEWER
+    )
+
+
 def test_two_conflicting_headers_submitted_as_misbehaviour_freeze_the_client(
     world: World,
 ) -> None:
