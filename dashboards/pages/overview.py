@@ -73,7 +73,7 @@ def show_chain(root: str, name: str) -> None:
         st.caption(f"last block at {_time(overview.blocks[-1].time_unix_ms)}")
     chart = block_time_chart(overview)
     if chart is not None:
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(chart, width="stretch")
     st.dataframe(
         pd.DataFrame(
             [
@@ -87,7 +87,7 @@ def show_chain(root: str, name: str) -> None:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 
@@ -117,7 +117,7 @@ def live_tiles(root: str) -> None:
                     ]
                 ),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
     with relay_column:
         st.subheader("Relay")
