@@ -10,9 +10,10 @@ which the pages show with what to do (:mod:`dashboards.common`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -270,21 +271,40 @@ class ApplicationView:
         return status
 
 
+@dataclass
+class _ApplicationIndex:
+    height: int = 0
+    ids: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_INDEXES: dict[tuple[str, str], _ApplicationIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
 def list_application_ids(client: NodeClient, finance_chain: str) -> list[str]:
-    """Every loan application committed on the finance chain, oldest first (by reading
-    its blocks: the state has no index by kind)."""
-    tip = client.get_chain_info().height
-    found: list[str] = []
-    for height in range(1, tip + 1):
-        block = decode_block(client.get_block(height).block)
-        for raw in block.txs:
-            tx = decode_verified_transaction(raw, ChainId(finance_chain))
-            if tx.body.type != TX_APPLY_FOR_LOAN:
-                continue
-            payload = finance_pb2.ApplyForLoan.FromString(tx.body.payload)
-            if payload.application_id not in found:
-                found.append(payload.application_id)
-    return found
+    """Every loan application committed on the finance chain, oldest first.
+
+    The state has no index by kind, so the blocks are read; an index per chain (and
+    genesis) remembers how far it read, so each call reads only the new blocks.
+    """
+    info = client.get_chain_info()
+    with _INDEXES_LOCK:
+        index = _INDEXES.setdefault(
+            (finance_chain, bytes(info.genesis_hash).hex()), _ApplicationIndex()
+        )
+    with index.lock:
+        for height in range(index.height + 1, info.height + 1):
+            block = decode_block(client.get_block(height).block)
+            for raw in block.txs:
+                tx = decode_verified_transaction(raw, ChainId(finance_chain))
+                if tx.body.type != TX_APPLY_FOR_LOAN:
+                    continue
+                payload = finance_pb2.ApplyForLoan.FromString(tx.body.payload)
+                if payload.application_id not in index.ids:
+                    index.ids.append(payload.application_id)
+            index.height = height
+        return list(index.ids)
 
 
 def get_application(client: NodeClient, application_id: str) -> ApplicationView | None:
