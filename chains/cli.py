@@ -78,12 +78,32 @@ def demo(
             help="keep the consortium up afterwards (for the dashboards) until Ctrl-C",
         ),
     ] = True,
+    dashboard_port: Annotated[
+        int,
+        typer.Option(
+            "--dashboard-port",
+            help="port of the dashboards served beside a kept consortium (0: 8501, or a "
+            "free one when it is taken)",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Walk through the building blocks, then the three chains and the relay: an invoice
-    reimbursed once, and one consent carrying a loan application to its decision."""
+    reimbursed once, and one consent carrying a loan application to its decision. A kept
+    consortium has the dashboards beside it (their URL is printed)."""
     from chains.demo import run_demo
+    from dashboards.server import serve_dashboard
 
-    ok = run_demo(keep_running=keep_running, wait=_wait_for_interrupt)
+    def serve(root: Path):
+        return serve_dashboard(
+            root,
+            dashboard_port or None,
+            on_error=lambda error: console.print(
+                f"[yellow]the dashboards did not start[/yellow]: {escape(error.message)}"
+            ),
+        )
+
+    ok = run_demo(keep_running=keep_running, wait=_wait_for_interrupt, dashboard=serve)
     raise typer.Exit(code=0 if ok else 1)
 
 
@@ -427,6 +447,21 @@ def consortium_seed(
         f"{time.monotonic() - started:.1f} s (seed {seed}); enterprise keys in "
         f"{directory / 'enterprises'}"
     )
+
+
+@app.command("dashboard")
+def dashboard(
+    directory: ConsortiumDir = Path("./consortium"),
+    port: Annotated[int, typer.Option("--port", help="the web server's port", min=1)] = 8501,
+) -> None:
+    """Serve the dashboards (Streamlit) of the consortium in DIR, in the foreground, until
+    Ctrl-C: overview, explorer, enterprise, bank, regulator and auditor (docs/dashboards.md)."""
+    from chains.consortium import read_consortium
+    from dashboards.server import get_url, run_dashboard
+
+    _run(lambda: read_consortium(directory))
+    console.print(f"dashboards of {escape(str(directory))}: {get_url(port)} (Ctrl-C stops)")
+    raise typer.Exit(code=run_dashboard(directory, port))
 
 
 # --------------------------------------------------------------------- relay

@@ -816,12 +816,15 @@ def run_demo(
     steps: list[Step] | None = None,
     keep_running: bool = False,
     wait: Callable[[], None] | None = None,
+    dashboard: Callable[[Path], contextlib.AbstractContextManager[str | None]] | None = None,
 ) -> bool:
     """Print the walkthrough (``steps``, or all of them, each printed as soon as it is built);
     True when every check came out as expected.
 
     With ``keep_running`` the consortium stays up after the walkthrough until ``wait``
     returns (e.g. on Ctrl-C), for the dashboards; then it is stopped and removed.
+    ``dashboard(root)`` serves the dashboards beside it meanwhile (its URL, printed; None
+    when they did not start), e.g. :func:`dashboards.server.serve_dashboard`.
     """
     console = console or Console()
     console.print(
@@ -837,12 +840,19 @@ def run_demo(
     with demo_network() as root:
         all_ok = _print_steps(console, iter_steps(say, root))
         if keep_running and wait is not None:
-            console.print(
-                f"The consortium keeps running in {root} (12 validators and the relayer). "
-                f"Try `consortium relay status {root}` or `consortium loan show ID {root}`. "
-                "Stop it with Ctrl-C."
-            )
-            wait()
+            serving = dashboard(root) if dashboard is not None else contextlib.nullcontext()
+            with serving as url:
+                console.print(
+                    f"The consortium keeps running in {root} (12 validators and the relayer). "
+                    f"Try `consortium relay status {root}` or `consortium loan show ID {root}`. "
+                    "Stop it with Ctrl-C."
+                )
+                if url:
+                    console.print(
+                        f"[bold]The dashboards: {url}[/] (overview, explorer, enterprise, bank, "
+                        "regulator and auditor; they stop with the consortium)"
+                    )
+                wait()
     return all_ok
 
 

@@ -84,6 +84,11 @@ RECENT_INVOICES = 8
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 """A bundle larger than this is refused before it is parsed."""
 
+INVOICE_KEY = "regulator_invoice_number"
+UPLOAD_KEY = "regulator_bundle_upload"
+DECISION_KEY = "regulator_audit_decision"
+"""The page's widget keys (stable: its tests drive the page through them)."""
+
 KIND_RECORD_BUNDLE = "record bundle"
 KIND_AUDIT_BUNDLE = "audit bundle"
 
@@ -115,7 +120,10 @@ AUDIT_STEP_MEANINGS: Mapping[str, str] = {
         "the transfer verifies again offline (consent signed by the enterprise, records "
         "proven) and gives exactly the recorded data set"
     ),
-    STEP_DECISION: "the bank's policy on the verified facts gives the committed decision",
+    STEP_DECISION: (
+        "a policy's decision, re-evaluated on the verified facts, is the committed one "
+        "(an officer's is the officer's judgement: reported, not re-evaluated)"
+    ),
 }
 """What each passed step of an audit bundle proves."""
 

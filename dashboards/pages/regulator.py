@@ -15,7 +15,11 @@ from chains.consortium import FINANCE, TAX
 from dashboards.common import DATA_TTL_S, attempt, get_dir, load_consortium, require_consortium
 from dashboards.data import get_chain_client, get_light_clients
 from dashboards.regulator_data import (
+    DECISION_KEY,
+    INVOICE_KEY,
+    KIND_AUDIT_BUNDLE,
     RECORD_STEP_MEANINGS,
+    UPLOAD_KEY,
     ConsentScan,
     TaxScan,
     UploadCheck,
@@ -31,9 +35,6 @@ from dashboards.regulator_data import (
 )
 
 REFRESH_S = 5
-INVOICE_KEY = "regulator_invoice_number"
-UPLOAD_KEY = "regulator_bundle_upload"
-DECISION_KEY = "regulator_audit_decision"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
@@ -93,7 +94,7 @@ def load_ledger(root: str, height: int):
         return get_consents_ledger(client, scan, load_genesis(root, FINANCE))
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
 def load_decisions(root: str, application_ids: tuple[str, ...]) -> list[str]:
     """The decisions of these applications: each one's audit bundle can be exported."""
     with get_chain_client(load_consortium(root), FINANCE) as client:
@@ -124,11 +125,13 @@ def show_steps(check_steps, get_meaning) -> None:
     for step in check_steps:
         if step.ok:
             lines.append(
-                f"✓ **{_plain(step.name)}**: {_plain(get_meaning(step))}  \n"
+                f":green[✓] **{_plain(step.name)}**: {_plain(get_meaning(step))}  \n"
                 f"<small>{_plain(step.detail)}</small>"
             )
         else:
-            lines.append(f"✗ **{_plain(step.name)}**: `{step.code.name}`: {_plain(step.detail)}")
+            lines.append(
+                f":red[✗] **{_plain(step.name)}**: `{step.code.name}`: {_plain(step.detail)}"
+            )
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
@@ -165,7 +168,7 @@ def invoice_section(root: str) -> None:
         "genesis validators.",
         icon="✅",
     )
-    state, by, when = st.columns(3)
+    state, by, when = st.columns([1, 2, 1])
     state.metric("state", lookup.status)
     by.metric("reimbursed by", lookup.reimbursed_by or "not reimbursed")
     when.metric(
@@ -178,7 +181,7 @@ def invoice_section(root: str) -> None:
             f"{format_time(lookup.reimbursed_time_unix_ms)}; claim "
             f"{_plain(str(lookup.fields.get('reimbursement_ref', '')) or '-')}"
         )
-    st.markdown("\n".join(f"- {_plain(line)}" for line in lookup.describe()))
+    show_summary(lookup.describe())
     with st.expander("What was checked"):
         show_steps(report.steps, lambda s: RECORD_STEP_MEANINGS.get(s.name, ""))
     st.download_button(
@@ -298,7 +301,7 @@ def clients_section(root: str) -> None:
                 "source chain": c.chain_id,
                 "trusted height": c.height,
                 "header time": format_time(c.header_time_unix_ms),
-                "trusting period (h)": round(c.trusting_period_ms / 3_600_000, 1),
+                "trusting period": f"{c.trusting_period_ms / 86_400_000:g} days",
                 "status": c.status,
             }
             for c in clients
@@ -327,7 +330,24 @@ def show_upload_check(check: UploadCheck) -> None:
             icon="⛔",
         )
     show_steps(check.steps, check.get_meaning)
-    st.markdown("\n".join(f"- {_plain(line)}" for line in check.summary))
+    if not check.ok or check.kind != KIND_AUDIT_BUNDLE:
+        show_summary(check.summary)
+        return
+    # An audit bundle's summary lists every source record: the headline first, then all.
+    headline = [line for line in check.summary if not line.startswith(" ")][:3]
+    show_summary(headline)
+    with st.expander("Everything it proves, record by record"):
+        show_summary(check.summary)
+
+
+def show_summary(lines) -> None:
+    """A report's summary as a list (lines indented by two spaces nest under the one above)."""
+    st.markdown(
+        "\n".join(
+            f"    - {_plain(line.strip())}" if line.startswith("  ") else f"- {_plain(line)}"
+            for line in lines
+        )
+    )
 
 
 def upload_section(root: str, ledger) -> None:

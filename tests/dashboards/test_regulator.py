@@ -26,7 +26,7 @@ from chains.seed import FINANCE_DESK, ChainSender, read_enterprise_key
 from chains.tax.app import TX_ISSUE_INVOICE, TX_REIMBURSE_INVOICE
 from chains.tax.invoices import compute_tax_amount
 from consortium.v1 import tax_pb2
-from dashboards.pages.regulator import DECISION_KEY, INVOICE_KEY, UPLOAD_KEY
+from dashboards.regulator_data import DECISION_KEY, INVOICE_KEY, UPLOAD_KEY
 from tests.dashboards.conftest import APP_TIMEOUT_S, get_page
 
 PAGE = get_page("regulator.py")
@@ -45,8 +45,9 @@ class DoubleReimbursement:
     second_tx: bytes
 
 
-@pytest.fixture(scope="module")
-def reimbursed(world) -> DoubleReimbursement:
+def reimburse_twice(world, number: str) -> DoubleReimbursement:
+    """Issue invoice ``number`` between the seed's two small enterprises; the buyer
+    reimburses it (claim EXP-T-1), then its desk account tries again (EXP-T-2)."""
     consortium, plan = world.consortium, world.plan
     root = consortium.root
     tax = consortium.get_chain(TAX)
@@ -57,31 +58,36 @@ def reimbursed(world) -> DoubleReimbursement:
             read_enterprise_key(root, seller.uscc).key_pair,
             TX_ISSUE_INVOICE,
             tax_pb2.IssueInvoice(
-                invoice_number=INVOICE,
+                invoice_number=number,
                 buyer=buyer.uscc,
                 amount=amount,
                 tax_amount=compute_tax_amount(amount, seller.vat_rate_bp),
                 tax_rate_bp=seller.vat_rate_bp,
                 issued_on="2026-11-21",
                 description="dashboard test",
-                record_seed=hashlib.sha256(b"regulator-test-invoice").digest(),
+                record_seed=hashlib.sha256(f"dashboard-invoice/{number}".encode()).digest(),
             ),
         )
         first = sender.send(
             read_enterprise_key(root, buyer.uscc).key_pair,
             TX_REIMBURSE_INVOICE,
-            tax_pb2.ReimburseInvoice(invoice_number=INVOICE, reimbursement_ref="EXP-T-1"),
+            tax_pb2.ReimburseInvoice(invoice_number=number, reimbursement_ref="EXP-T-1"),
         )
         second = sender.send(
             read_enterprise_key(root, buyer.uscc, FINANCE_DESK).key_pair,
             TX_REIMBURSE_INVOICE,
-            tax_pb2.ReimburseInvoice(invoice_number=INVOICE, reimbursement_ref="EXP-T-2"),
+            tax_pb2.ReimburseInvoice(invoice_number=number, reimbursement_ref="EXP-T-2"),
         )
-    assert [issued.code, first.code] == [0, 0]
-    assert second.code == ErrorCode.INVOICE_ALREADY_REIMBURSED
+    assert [issued.code, first.code] == [0, 0], (issued.message, first.message)
+    assert second.code == ErrorCode.INVOICE_ALREADY_REIMBURSED, second.message
     return DoubleReimbursement(
-        INVOICE, seller.uscc, buyer.uscc, first.height, second.height, bytes(second.tx)
+        number, seller.uscc, buyer.uscc, first.height, second.height, bytes(second.tx)
     )
+
+
+@pytest.fixture(scope="module")
+def reimbursed(world) -> DoubleReimbursement:
+    return reimburse_twice(world, INVOICE)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +130,7 @@ def test_an_invoice_is_authentic_and_reimbursed_by_the_first_claimant(world, rei
     assert metrics["reimbursed by"] == reimbursed.buyer
     assert metrics["reimbursed at"] == f"height {reimbursed.first_height}"
     text = _markdown(app)
-    assert "✓ **certificate**" in text and "✗" not in text
+    assert ":green[✓] **certificate**" in text and "✗" not in text
     assert f"reimbursed by {reimbursed.buyer} at height {reimbursed.first_height}" in text
     assert "trusted genesis set" in text
     captions = " ".join(c.value for c in app.caption)
@@ -184,7 +190,7 @@ def test_the_decisions_audit_bundle_verifies_offline(world, audit_bundle) -> Non
     assert any("Verified offline" in s.value and "audit bundle" in s.value for s in app.success)
     text = _markdown(app)
     for step in ("decision record", "consent record", "source headers", "transfer re\\-verified"):
-        assert f"✓ **{step}**" in text, step
+        assert f":green[✓] **{step}**" in text, step
     assert "✗" not in text
     decision_id = audit_bundle["decision_id"]
     assert f"decision {decision_id}" in text.replace("\\", "")
@@ -199,8 +205,8 @@ def test_a_tampered_audit_bundle_shows_the_failing_step_and_code(world, audit_bu
     (error,) = app.error
     assert "NOT verified" in error.value and "RECORD_COMMITMENT_MISMATCH" in error.value
     text = _markdown(app)
-    assert "✓ **format**" in text
-    assert "✗ **decision record**: `RECORD_COMMITMENT_MISMATCH`" in text
+    assert ":green[✓] **format**" in text
+    assert ":red[✗] **decision record**: `RECORD_COMMITMENT_MISMATCH`" in text
 
 
 def test_an_invoice_bundle_verifies_against_the_tax_genesis(world, reimbursed) -> None:
@@ -209,7 +215,7 @@ def test_an_invoice_bundle_verifies_against_the_tax_genesis(world, reimbursed) -
     app = _upload(run_page(), "invoice.json", json.dumps(document).encode())
     assert any("record bundle" in s.value and "tax\\-1 genesis" in s.value for s in app.success)
     text = _markdown(app)
-    assert "✓ **fields**" in text and "✗" not in text
+    assert ":green[✓] **fields**" in text and "✗" not in text
 
 
 def test_bad_uploads_are_explained(world) -> None:
