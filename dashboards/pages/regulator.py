@@ -219,7 +219,7 @@ def refusals_section(root: str) -> None:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.caption(
         f"Failing `tax.invoice.reimburse` transactions (INVOICE_ALREADY_REIMBURSED) in "
@@ -260,7 +260,7 @@ def consents_section(root: str):
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     counts = {status: sum(e.status == status for e in ledger) for status in ("granted", "used")}
     revoked = sum(e.status == "revoked" for e in ledger)
@@ -313,7 +313,7 @@ def clients_section(root: str) -> None:
             subset=["status"],
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 

@@ -176,6 +176,7 @@ def screenshot(page, name: str) -> Path:
         "() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
     )
     page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(int(height) + 120, 6000))})
+    page.mouse.move(0, 0)  # no table toolbar shown on hover
     page.wait_for_timeout(800)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -209,7 +210,8 @@ def see_overview(page) -> None:
 
 def see_explorer(page) -> None:
     open_page(page, "Explorer")
-    settle(page, 1500)
+    click(page, "Verify this block")
+    page.get_by_text(re.compile("Verified here, in this session")).wait_for()
     assert "Traceback" not in text_of(page)
     screenshot(page, "explorer")
 
