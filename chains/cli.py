@@ -626,35 +626,23 @@ def loan_decide(
     ] = None,
 ) -> None:
     """A bank officer decides an application by hand (signed with the bank's key)."""
-    from chains.finance.app import TX_DECIDE_LOAN
-    from consortium.v1 import finance_pb2
+    from chains.loan_story import decide_loan
 
     consortium, client = _get_finance_client(directory)
     client.close()
-    key = _run(lambda: consortium.read_key(bank)).key_pair
-    payload = finance_pb2.DecideLoan(
-        decision_id=f"{application_id}:officer",
-        application_id=application_id,
-        approve=approve,
-        amount=amount_yuan * 100 if approve else 0,
-        rate_bp=rate_bp if approve else 0,
-        reasons=list(reason or []),
-        record_seed=os.urandom(32),
+    sent = _run(
+        lambda: decide_loan(
+            consortium,
+            bank,
+            application_id,
+            approve,
+            amount_yuan * 100,
+            rate_bp,
+            list(reason or []),
+        )
     )
-    _send_finance(consortium, key, TX_DECIDE_LOAN, payload)
-    console.print(f"decided: {application_id} {'approved' if approve else 'rejected'} by {bank}")
-
-
-def _send_finance(consortium, key, tx_type: str, payload) -> None:
-    from chains.consortium import FINANCE
-    from chains.core.errors import ConsortiumError, ErrorCode
-    from chains.seed import ChainSender
-
-    finance = consortium.get_chain(FINANCE)
-    with ChainSender(finance.chain_id, finance.addresses) as sender:
-        response = _run(lambda: sender.send(key, tx_type, payload))
-    if response.code:
-        _fail(ConsortiumError(ErrorCode(response.code), response.message))
+    outcome = "approved" if approve else "rejected"
+    console.print(f"decided: {application_id} {outcome} by {bank}, {sent.describe()}")
 
 
 @consent_app.command("revoke")
@@ -665,17 +653,12 @@ def consent_revoke(
     reason: Annotated[str, typer.Option("--reason")] = "",
 ) -> None:
     """The enterprise revokes its consent: no transfer may use it afterwards."""
-    from chains.finance.relay_rules import TX_REVOKE_CONSENT
-    from consortium.v1 import finance_pb2
+    from chains.loan_story import revoke_consent
 
     consortium, client = _get_finance_client(directory)
     client.close()
-    key = _run(lambda: consortium.read_key(enterprise)).key_pair
-    payload = finance_pb2.RevokeConsent(
-        consent_id=consent_id, reason=reason, record_seed=os.urandom(32)
-    )
-    _send_finance(consortium, key, TX_REVOKE_CONSENT, payload)
-    console.print(f"revoked: consent {consent_id} of {enterprise}")
+    sent = _run(lambda: revoke_consent(consortium, enterprise, consent_id, reason))
+    console.print(f"revoked: consent {consent_id} of {enterprise}, {sent.describe()}")
 
 
 # --------------------------------------------------------------------- tx

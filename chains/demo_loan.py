@@ -24,12 +24,11 @@ from chains.apps.bundle import fetch_verified_record
 from chains.consortium import FINANCE, TAX, Consortium
 from chains.core.errors import ACCEPTED, ErrorCode, Verdict, refuse
 from chains.core.records import decode_field_value, encode_field_value
-from chains.core.types import ChainId, Hash32, Height
 from chains.demo import Check, Step, _table, _yuan
 from chains.finance.app import KIND_DECISION, KIND_LOAN, TX_APPLY_FOR_LOAN
 from chains.finance.facts import compute_facts, describe_facts
 from chains.finance.policy import evaluate_policy, get_credit_policy
-from chains.finance.relay_rules import TX_TRANSFER
+from chains.finance.relay_rules import TX_TRANSFER, decode_data_set_records
 from chains.loan_story import (
     CONSENT_TTL_MS,
     Application,
@@ -101,22 +100,6 @@ def _wait_for_application(client: NodeClient, application_id: str) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"application {application_id} was not committed")
         time.sleep(0.05)
-
-
-def _get_verified_records(data_set_fields) -> list[VerifiedRecord]:
-    message = finance_pb2.DataSetRecords.FromString(data_set_fields["records"])
-    return [
-        VerifiedRecord(
-            chain_id=ChainId(record.chain_id),
-            height=Height(record.height),
-            kind=record.kind,
-            record_id=record.id,
-            version=record.version,
-            commitment=Hash32(record.commitment),
-            fields={field.name: decode_field_value(field.value) for field in record.fields},
-        )
-        for record in message.records
-    ]
 
 
 def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
@@ -282,7 +265,7 @@ def run_loan_step(consortium: Consortium, plan: SeedPlan) -> Step:
             ErrorCode.RECORD_COMMITMENT_MISMATCH,
         )
     )
-    verified = _get_verified_records(data_set)
+    verified = decode_data_set_records(data_set["records"])
     facts = compute_facts(verified, int(data_set["verified_time_ms"]))
     terms = POLICIES[enterprise.house_bank]
     policy = get_credit_policy(enterprise.house_bank, get_policy_payload(terms))

@@ -15,13 +15,26 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from google.protobuf.message import Message
+
 from chains.apps.bundle import FetchedRecord, fetch_verified_record
 from chains.consortium import FINANCE, INDUSTRY, TAX, Consortium
 from chains.core.crypto import Ed25519KeyPair
 from chains.core.errors import ConsortiumError, ErrorCode
-from chains.finance.app import KIND_DECISION, KIND_LOAN, LOAN_SUBMITTED, TX_APPLY_FOR_LOAN
-from chains.finance.relay_rules import KIND_CONSENT, KIND_DATA_SET, get_consent_record_id
-from chains.runtime.client import NodeClient
+from chains.finance.app import (
+    KIND_DECISION,
+    KIND_LOAN,
+    LOAN_SUBMITTED,
+    TX_APPLY_FOR_LOAN,
+    TX_DECIDE_LOAN,
+)
+from chains.finance.relay_rules import (
+    KIND_CONSENT,
+    KIND_DATA_SET,
+    TX_REVOKE_CONSENT,
+    get_consent_record_id,
+)
+from chains.runtime.client import NodeClient, NodeError
 from chains.seed import POLICIES, ChainSender, PlannedTx, SeedEnterprise, SeedPlan
 from consortium.v1 import finance_pb2, relay_pb2
 from relay.consent import get_owner_field, make_signed_consent
@@ -217,3 +230,101 @@ def wait_for_decision(
 def get_source_chain_ids(consortium: Consortium) -> Sequence[str]:
     """The chains a consent reads from."""
     return [consortium.get_chain(name).chain_id for name in (TAX, INDUSTRY)]
+
+
+# --------------------------------------------------------------------------
+# Transactions sent for an organisation whose key the consortium directory holds
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SentTx:
+    """A committed, successful transaction: its id and the height of its block."""
+
+    tx_id: bytes
+    height: int
+
+    def describe(self) -> str:
+        """One line for people."""
+        return f"committed at height {self.height} (transaction {self.tx_id.hex()[:16]}…)"
+
+
+def send_finance_tx(
+    consortium: Consortium, organisation: str, tx_type: str, message: Message
+) -> SentTx:
+    """Sign ``message`` as ``tx_type`` with ``organisation``'s key, send it to a finance node
+    that answers and wait until it is committed.
+
+    Raises ConsortiumError with the code the node gave on admission or the block committed
+    (LOAN_ALREADY_DECIDED, CONSENT_REVOKED, ...), NodeError when no node answers.
+    """
+    key = consortium.read_key(organisation).key_pair
+    finance = consortium.get_chain(FINANCE)
+    address = _get_answering_address(finance.addresses)
+    # One node: the nonce, the submission and the wait all see the same state.
+    with ChainSender(finance.chain_id, [address]) as sender:
+        raw = sender.sign(key, tx_type, message.SerializeToString(deterministic=True))
+        (tx_id,) = sender.submit([raw])
+        (response,) = sender.wait([tx_id], timeout_s=30.0)
+        if response.code:
+            raise ConsortiumError(ErrorCode(response.code), response.message)
+        sender.wait_for_height(response.height)
+    return SentTx(tx_id, response.height)
+
+
+def _get_answering_address(addresses: Sequence[str]) -> str:
+    last: NodeError | None = None
+    for address in addresses:
+        try:
+            with NodeClient(address, timeout_s=5.0) as client:
+                client.get_chain_info()
+        except NodeError as error:
+            last = error
+            continue
+        return address
+    assert last is not None
+    raise last
+
+
+def get_officer_decision_id(application_id: str) -> str:
+    """The id of a bank officer's decision on ``application_id``."""
+    return f"{application_id}:officer"
+
+
+def decide_loan(
+    consortium: Consortium,
+    bank: str,
+    application_id: str,
+    approve: bool,
+    amount_fen: int = 0,
+    rate_bp: int = 0,
+    reasons: Sequence[str] = (),
+) -> SentTx:
+    """``bank``'s officer approves (amount, rate) or rejects (reasons) an application.
+
+    LOAN_NOT_FOUND, LOAN_WRONG_BANK, LOAN_ALREADY_DECIDED, INVALID_FIELD_VALUE (more than
+    requested, a rejection without a reason, a rate outside 1-10000 bp), RECORD_EXISTS.
+    """
+    payload = finance_pb2.DecideLoan(
+        decision_id=get_officer_decision_id(application_id),
+        application_id=application_id,
+        approve=approve,
+        amount=amount_fen if approve else 0,
+        rate_bp=rate_bp if approve else 0,
+        reasons=[reason for reason in reasons if reason],
+        record_seed=os.urandom(32),
+    )
+    return send_finance_tx(consortium, bank, TX_DECIDE_LOAN, payload)
+
+
+def revoke_consent(
+    consortium: Consortium, enterprise: str, consent_id: str, reason: str = ""
+) -> SentTx:
+    """``enterprise`` revokes its consent ``consent_id`` (one never seen is recorded revoked).
+
+    CONSENT_USED when a transfer used it, CONSENT_REVOKED when it is revoked already.
+    """
+    payload = finance_pb2.RevokeConsent(
+        consent_id=consent_id, reason=reason, record_seed=os.urandom(32)
+    )
+    return send_finance_tx(consortium, enterprise, TX_REVOKE_CONSENT, payload)

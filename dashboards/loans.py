@@ -28,16 +28,12 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from google.protobuf.message import Message
-
 from chains.apps.audit import get_policy_from_fields
 from chains.apps.bundle import fetch_verified_record
 from chains.consortium import FINANCE, MEMBERS, Consortium
 from chains.core.consensus.validators import decode_validator_set
 from chains.core.errors import ConsortiumError, ErrorCode
-from chains.core.protobuf import parse_message
-from chains.core.records import FieldValue, decode_field_value
-from chains.core.types import ChainId, Hash32, Height
+from chains.core.records import FieldValue
 from chains.finance.app import (
     DECIDED_BY_POLICY,
     LOAN_APPROVED,
@@ -45,7 +41,6 @@ from chains.finance.app import (
     MAX_REASONS,
     REASON_SEPARATOR,
     TX_APPLY_FOR_LOAN,
-    TX_DECIDE_LOAN,
 )
 from chains.finance.facts import UNIT_FEN, compute_facts, format_fact_value
 from chains.finance.policy import KIND_POLICY, CreditPolicy, PolicyOutcome, evaluate_policy
@@ -53,14 +48,21 @@ from chains.finance.relay_rules import (
     CONSENT_GRANTED,
     CONSENT_REVOKED,
     CONSENT_USED,
-    TX_REVOKE_CONSENT,
+    decode_data_set_records,
     get_client_header_key,
 )
-from chains.loan_story import CONSENT_FIELDS, ConsentedRecord, get_enterprise_records, make_consent
+from chains.loan_story import (
+    CONSENT_FIELDS,
+    ConsentedRecord,
+    SentTx,
+    get_enterprise_records,
+    make_consent,
+    send_finance_tx,
+)
 from chains.runtime.client import NodeClient, NodeError, verify_state_response
-from chains.seed import ChainSender, SeedPlan
+from chains.seed import SeedPlan
 from consortium.v1 import finance_pb2
-from dashboards.data import ApplicationView, get_applications, get_chain_client, get_finance_client
+from dashboards.data import ApplicationView, get_applications, get_chain_client
 from relay.consent import get_owner_field, make_signed_consent
 from relay.relayer import Packet
 from relay.transfer import VerifiedRecord
@@ -106,11 +108,6 @@ def get_default_application_id(uscc: str, now_s: float | None = None) -> str:
 def get_consent_id(application_id: str) -> str:
     """The id of the consent an application carries (as in :mod:`chains.loan_story`)."""
     return f"consent-{application_id}"
-
-
-def get_officer_decision_id(application_id: str) -> str:
-    """The id of a decision the bank's officer takes by hand (as ``consortium loan decide``)."""
-    return f"{application_id}:officer"
 
 
 # --------------------------------------------------------------------------
@@ -237,42 +234,6 @@ def select_consent_records(
 
 
 @dataclass(frozen=True, slots=True)
-class TxResult:
-    """A committed, successful transaction: its id and the height of its block."""
-
-    tx_id: bytes
-    height: int
-
-    def describe(self) -> str:
-        """One line for people."""
-        return f"committed at height {self.height} (transaction {self.tx_id.hex()[:16]}…)"
-
-
-def send_finance_tx(
-    consortium: Consortium, organisation: str, tx_type: str, message: Message
-) -> TxResult:
-    """Sign ``message`` as ``tx_type`` with ``organisation``'s key, send it to a finance node
-    that answers and wait until it is committed.
-
-    Raises ConsortiumError with the code the node gave on admission or the block committed
-    (LOAN_ALREADY_DECIDED, CONSENT_REVOKED, ...), NodeError when no node answers.
-    """
-    key = consortium.read_key(organisation).key_pair
-    finance = consortium.get_chain(FINANCE)
-    with get_finance_client(consortium) as probe:
-        address = probe.address
-    # One node: the nonce, the submission and the wait all see the same state.
-    with ChainSender(finance.chain_id, [address]) as sender:
-        raw = sender.sign(key, tx_type, message.SerializeToString(deterministic=True))
-        (tx_id,) = sender.submit([raw])
-        (response,) = sender.wait([tx_id], timeout_s=30.0)
-        if response.code:
-            raise ConsortiumError(ErrorCode(response.code), response.message)
-        sender.wait_for_height(response.height)
-    return TxResult(tx_id, response.height)
-
-
-@dataclass(frozen=True, slots=True)
 class LoanRequest:
     """What an enterprise asks a bank for."""
 
@@ -294,7 +255,7 @@ class AppliedLoan:
     """"" when it carries none."""
     records: int
     """How many records the consent names."""
-    tx: TxResult
+    tx: SentTx
 
 
 def apply_for_loan(
@@ -340,45 +301,6 @@ def apply_for_loan(
         payload.consent_record_seed = os.urandom(32)
     tx = send_finance_tx(consortium, enterprise, TX_APPLY_FOR_LOAN, payload)
     return AppliedLoan(request.application_id, consent_id, len(records), tx)
-
-
-def revoke_consent(
-    consortium: Consortium, enterprise: str, consent_id: str, reason: str = ""
-) -> TxResult:
-    """``enterprise`` revokes its consent ``consent_id`` (one never seen is recorded revoked).
-
-    CONSENT_USED when a transfer used it, CONSENT_REVOKED when it is revoked already.
-    """
-    payload = finance_pb2.RevokeConsent(
-        consent_id=consent_id, reason=reason, record_seed=os.urandom(32)
-    )
-    return send_finance_tx(consortium, enterprise, TX_REVOKE_CONSENT, payload)
-
-
-def decide_loan(
-    consortium: Consortium,
-    bank: str,
-    application_id: str,
-    approve: bool,
-    amount_fen: int = 0,
-    rate_bp: int = 0,
-    reasons: Sequence[str] = (),
-) -> TxResult:
-    """``bank``'s officer approves (amount, rate) or rejects (reasons) an application.
-
-    LOAN_NOT_FOUND, LOAN_WRONG_BANK, LOAN_ALREADY_DECIDED, INVALID_FIELD_VALUE (more than
-    requested, a rejection without a reason, a rate outside 1-10000 bp), RECORD_EXISTS.
-    """
-    payload = finance_pb2.DecideLoan(
-        decision_id=get_officer_decision_id(application_id),
-        application_id=application_id,
-        approve=approve,
-        amount=amount_fen if approve else 0,
-        rate_bp=rate_bp if approve else 0,
-        reasons=[reason for reason in reasons if reason],
-        record_seed=os.urandom(32),
-    )
-    return send_finance_tx(consortium, bank, TX_DECIDE_LOAN, payload)
 
 
 # --------------------------------------------------------------------------
@@ -578,22 +500,10 @@ def fetch_trusted_sources(
 
 
 def get_data_set_records(data_set: Mapping[str, FieldValue]) -> list[VerifiedRecord]:
-    """The records a data set holds (its ``records`` field, ``DataSetRecords``), decoded;
-    MALFORMED_INPUT when they do not decode."""
+    """The records a data set holds (its ``records`` field), decoded; MALFORMED_INPUT when
+    they do not decode."""
     raw = data_set.get("records", b"")
-    message = parse_message(finance_pb2.DataSetRecords, raw if isinstance(raw, bytes) else b"")
-    return [
-        VerifiedRecord(
-            chain_id=ChainId(record.chain_id),
-            height=Height(record.height),
-            kind=record.kind,
-            record_id=record.id,
-            version=record.version,
-            commitment=Hash32(record.commitment),
-            fields={field.name: decode_field_value(field.value) for field in record.fields},
-        )
-        for record in message.records
-    ]
+    return decode_data_set_records(raw if isinstance(raw, bytes) else b"")
 
 
 def get_checks(

@@ -44,7 +44,8 @@ from chains.apps.records import (
 from chains.core.app import StateOverlay, StateReader, make_genesis_error
 from chains.core.block import decode_header
 from chains.core.errors import ConsortiumError, ErrorCode, Verdict
-from chains.core.records import encode_field_value
+from chains.core.protobuf import parse_message
+from chains.core.records import decode_field_value, encode_field_value
 from chains.core.types import ChainId, Hash32, Height, compute_sha256
 from consortium.v1 import finance_pb2, membership_pb2, records_pb2, relay_pb2
 from relay.codec import (
@@ -63,7 +64,7 @@ from relay.light_client import (
     submit_misbehaviour,
     update_client,
 )
-from relay.transfer import VerifiedDataSet, verify_transfer
+from relay.transfer import VerifiedDataSet, VerifiedRecord, verify_transfer
 
 TX_UPDATE_CLIENT = "relay.client.update"
 TX_SUBMIT_MISBEHAVIOUR = "relay.client.misbehaviour"
@@ -480,6 +481,24 @@ def encode_data_set_records(data_set: VerifiedDataSet) -> bytes:
         ]
     )
     return message.SerializeToString()
+
+
+def decode_data_set_records(raw: bytes) -> list[VerifiedRecord]:
+    """The records of a ``dataset`` record's ``records`` field (``DataSetRecords``), with
+    their disclosed values decoded; MALFORMED_INPUT when they do not decode."""
+    message = parse_message(finance_pb2.DataSetRecords, raw)
+    return [
+        VerifiedRecord(
+            chain_id=ChainId(record.chain_id),
+            height=Height(record.height),
+            kind=record.kind,
+            record_id=record.id,
+            version=record.version,
+            commitment=Hash32(record.commitment),
+            fields={field.name: decode_field_value(field.value) for field in record.fields},
+        )
+        for record in message.records
+    ]
 
 
 def get_data_set_sources(data_set: VerifiedDataSet) -> str:

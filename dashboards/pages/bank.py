@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from chains import loan_story
 from chains.consortium import FINANCE
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.core.records import FieldValue
@@ -70,17 +71,19 @@ def decide(root: str, bank: str) -> None:
             requested = get_requested(root, bank, application_id)
             amount_fen = int(state[DECIDE_AMOUNT]) * 100 or requested
             rate_bp = int(state[DECIDE_RATE])
-            result = loans.decide_loan(consortium, bank, application_id, True, amount_fen, rate_bp)
+            result = loan_story.decide_loan(
+                consortium, bank, application_id, True, amount_fen, rate_bp
+            )
             said = f"approved {loans.format_yuan(amount_fen)} at {rate_bp} bp"
         else:
             reasons = [line.strip() for line in state[DECIDE_REASONS].splitlines()]
-            result = loans.decide_loan(
+            result = loan_story.decide_loan(
                 consortium, bank, application_id, False, reasons=[r for r in reasons if r]
             )
             said = "rejected"
         return (
             f"Decided: {application_id} {said} by the officer of {bank} (decision "
-            f"{loans.get_officer_decision_id(application_id)}); {result.describe()}."
+            f"{loan_story.get_officer_decision_id(application_id)}); {result.describe()}."
         )
 
     st.session_state[DECIDE_RESULT] = loans.perform(action)

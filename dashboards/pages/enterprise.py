@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from chains import loan_story
 from chains.consortium import FINANCE
 from chains.core.errors import ConsortiumError, ErrorCode
 from chains.seed import POLICIES, SeedPlan, read_seed_plan
@@ -176,7 +177,7 @@ def revoke(root: str, uscc: str) -> None:
             raise ConsortiumError(
                 ErrorCode.INVALID_FIELD_VALUE, "pick or type the id of the consent to revoke"
             )
-        result = loans.revoke_consent(
+        result = loan_story.revoke_consent(
             load_consortium(root), uscc, consent_id, (state.get(REVOKE_REASON) or "").strip()
         )
         return f"Revoked: consent {consent_id}; {result.describe()}. No transfer may use it now."

@@ -7,6 +7,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
+from chains import loan_story
 from chains.consortium import FINANCE
 from chains.runtime.client import NodeClient
 from dashboards import loans
@@ -119,7 +120,9 @@ def test_deciding_an_application_decided_meanwhile_is_refused(world) -> None:
     app.selectbox(key="bank_decide_application").set_value(application_id)
     app.run()
     # Another officer decides it while this page still offers it.
-    loans.decide_loan(world.consortium, world.bank, application_id, False, reasons=["elsewhere"])
+    loan_story.decide_loan(
+        world.consortium, world.bank, application_id, False, reasons=["elsewhere"]
+    )
     app.radio(key="bank_decide_action").set_value("approve")
     app.button(key="bank_decide").click().run()
     assert not app.exception, app.exception
