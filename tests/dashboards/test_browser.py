@@ -170,6 +170,29 @@ def click(page, name: str) -> None:
     settle(page)
 
 
+def click_expecting(page, button, expect, what: str):
+    """Click ``button`` until ``expect`` (e.g. ``page.expect_download``) sees its event; the
+    event's value."""
+    for _ in range(3):
+        # A click that lands while a rerun redraws the button does nothing: click again.
+        try:
+            with expect(timeout=10_000) as event:
+                button.click()
+        except PlaywrightTimeout:
+            settle(page)
+            continue
+        return event.value
+    raise AssertionError(f"clicking never gave {what}")
+
+
+def upload(page, path: Path) -> None:
+    """Click the upload box's button and pick ``path`` in the file chooser."""
+    button = page.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary")
+    chooser = click_expecting(page, button, page.expect_file_chooser, "a file chooser")
+    chooser.set_files(str(path))
+    settle(page)
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page (the viewport stretched to its content) as ARTIFACTS/<name>.png."""
     height = page.evaluate(
@@ -265,18 +288,13 @@ def audit_as_regulator(page, world, decision_id: str, invoice: str, buyer: str) 
     page.get_by_text("No bundle at hand? Export a decision's audit bundle").click()
     settle(page)
     choose(page, "Decision", decision_id)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the audit bundle").click()
+    button = page.get_by_role("button", name="Download the audit bundle")
+    download = click_expecting(page, button, page.expect_download, "a download")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bundle_path = ARTIFACTS / "audit-bundle.json"
-    download.value.save_as(str(bundle_path))
+    download.save_as(str(bundle_path))
     assert f'"decision_id": "{decision_id}"' in bundle_path.read_text()
-    page.get_by_text("No bundle at hand? Export a decision's audit bundle").click()  # fold it
-    with page.expect_file_chooser() as chooser:
-        page.get_by_test_id("stFileUploaderDropzone").get_by_test_id(
-            "stBaseButton-secondary"
-        ).click()
-    chooser.value.set_files(str(bundle_path))
+    upload(page, bundle_path)
     page.get_by_text(re.compile(r"Verified offline: this audit bundle holds")).wait_for()
     settle(page)
     shown = text_of(page)
