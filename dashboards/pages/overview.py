@@ -126,7 +126,8 @@ def live_tiles(root: str) -> None:
             left, right = st.columns(2)
             left.metric("relayer", "running" if relay.running else "stopped")
             right.metric("backlog", relay.backlog)
-            st.caption(f"{len(relay.state.packets)} consents carried or pending")
+            count = len(relay.state.packets)
+            st.caption(f"{count} consent{'' if count == 1 else 's'} carried or pending")
 
 
 st.title("Consortium overview")
