@@ -33,7 +33,6 @@ from chains.core.errors import ErrorCode
 from chains.finance.app import KIND_LOAN
 from chains.finance.relay_rules import (
     KIND_DATA_SET,
-    TX_REVOKE_CONSENT,
     TX_TRANSFER,
     get_consent_record_id,
 )
@@ -149,20 +148,18 @@ def test_a_consent_revoked_before_the_relay_carries_it_is_never_used(world) -> N
         application = apply_with_consent(
             consortium, plan, enterprise, key, f"LA-{enterprise.uscc}-e2e-2", 300_000_00
         )
-        finance = consortium.get_chain(FINANCE)
-        with ChainSender(finance.chain_id, finance.addresses) as sender:
-            # Wait for the application itself to be committed before revoking.
-            with _finance_client(consortium) as client:
-                deadline = time.monotonic() + 30
-                while fetch_verified_record(client, KIND_LOAN, application.application_id) is None:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.1)
-            revoke = finance_pb2.RevokeConsent(
-                consent_id=application.consent_id,
-                reason="changed my mind",
-                record_seed=os.urandom(32),
-            )
-            assert sender.send(key, TX_REVOKE_CONSENT, revoke).code == 0
+        # Wait for the application itself to be committed before revoking.
+        with _finance_client(consortium) as client:
+            deadline = time.monotonic() + 30
+            while fetch_verified_record(client, KIND_LOAN, application.application_id) is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        root = str(consortium.root)
+        revoke = ["consent", "revoke", application.consent_id, root]
+        revoked = CliRunner().invoke(app, [*revoke, "--enterprise", enterprise.uscc])
+        assert revoked.exit_code == 0 and "revoked" in revoked.output, revoked.output
+        again = CliRunner().invoke(app, [*revoke, "--enterprise", enterprise.uscc])
+        assert again.exit_code == 1 and "CONSENT_REVOKED" in again.output
     finally:
         start_relayer_process(consortium.root)
     record_id = get_consent_record_id(enterprise.uscc, application.consent_id)
@@ -171,6 +168,19 @@ def test_a_consent_revoked_before_the_relay_carries_it_is_never_used(world) -> N
         assert fetch_verified_record(client, KIND_DATA_SET, record_id) is None
         loan = fetch_verified_record(client, KIND_LOAN, application.application_id)
         assert loan.fields["status"] == "submitted"
+    # No data will come: the bank's officer rejects it by hand, once.
+    decide = ["loan", "decide", application.application_id, str(consortium.root)]
+    decide += ["--bank", enterprise.house_bank, "--reject", "--reason", "the consent was revoked"]
+    decided = CliRunner().invoke(app, decide)
+    assert decided.exit_code == 0 and "rejected" in decided.output, decided.output
+    again = CliRunner().invoke(app, decide)
+    assert again.exit_code == 1 and "LOAN_ALREADY_DECIDED" in again.output
+    with _finance_client(consortium) as client:
+        loan = fetch_verified_record(client, KIND_LOAN, application.application_id)
+    assert (loan.fields["status"], loan.fields["decision_id"]) == (
+        "rejected",
+        f"{application.application_id}:officer",
+    )
 
 
 def test_after_a_crash_a_sent_transfer_is_not_sent_again_and_a_replay_has_no_effect(
