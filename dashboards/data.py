@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from chains.consortium import FINANCE, INDUSTRY, TAX, Consortium, read_consortiu
 from chains.core.block import decode_block
 from chains.core.consensus.validators import decode_validator_set
 from chains.core.errors import ErrorCode
-from chains.core.transactions import decode_verified_transaction
+from chains.core.transactions import VerifiedTransaction, decode_verified_transaction
 from chains.core.types import ChainId
 from chains.finance.app import KIND_DECISION, KIND_LOAN, TX_APPLY_FOR_LOAN
 from chains.finance.relay_rules import (
@@ -271,6 +271,20 @@ class ApplicationView:
         return status
 
 
+def iter_block_transactions(
+    client: NodeClient, chain_id: str, first: int, last: int
+) -> Iterator[tuple[int, int, VerifiedTransaction]]:
+    """(height, block time, transaction) of every transaction in blocks ``first..last``."""
+    for height in range(first, last + 1):
+        block = decode_block(client.get_block(height).block)
+        for raw in block.txs:
+            yield (
+                height,
+                block.header.time_unix_ms,
+                decode_verified_transaction(raw, ChainId(chain_id)),
+            )
+
+
 @dataclass
 class _ApplicationIndex:
     height: int = 0
@@ -294,16 +308,15 @@ def list_application_ids(client: NodeClient, finance_chain: str) -> list[str]:
             (finance_chain, bytes(info.genesis_hash).hex()), _ApplicationIndex()
         )
     with index.lock:
-        for height in range(index.height + 1, info.height + 1):
-            block = decode_block(client.get_block(height).block)
-            for raw in block.txs:
-                tx = decode_verified_transaction(raw, ChainId(finance_chain))
-                if tx.body.type != TX_APPLY_FOR_LOAN:
-                    continue
+        first = index.height + 1
+        for _, _, tx in iter_block_transactions(client, finance_chain, first, info.height):
+            if tx.body.type == TX_APPLY_FOR_LOAN:
                 payload = finance_pb2.ApplyForLoan.FromString(tx.body.payload)
                 if payload.application_id not in index.ids:
                     index.ids.append(payload.application_id)
-            index.height = height
+        # Only once every block is read: a node that stops answering midway leaves the
+        # index where it was, and the next call reads those blocks again.
+        index.height = max(index.height, info.height)
         return list(index.ids)
 
 

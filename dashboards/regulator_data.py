@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from chains.apps.audit import (
@@ -59,8 +59,7 @@ from chains.core.consensus.validators import ValidatorSet, decode_validator_set
 from chains.core.errors import ConsortiumError, ErrorCode, refuse
 from chains.core.protobuf import parse_message
 from chains.core.records import FieldValue
-from chains.core.transactions import VerifiedTransaction, decode_verified_transaction
-from chains.core.types import ChainId
+from chains.core.transactions import VerifiedTransaction
 from chains.finance.app import KIND_LOAN, TX_APPLY_FOR_LOAN
 from chains.finance.relay_rules import (
     CONSENT_USED,
@@ -78,6 +77,7 @@ from chains.tax.app import (
     TX_REIMBURSE_INVOICE,
 )
 from consortium.v1 import finance_pb2, membership_pb2, relay_pb2, tax_pb2
+from dashboards.data import iter_block_transactions
 
 RECENT_INVOICES = 8
 """How many of the latest issued invoice numbers the scan keeps to suggest."""
@@ -240,20 +240,6 @@ def lookup_invoice(client: NodeClient, number: str, tax_genesis: Genesis) -> Inv
 # --------------------------------------------------------------------------
 # Reading blocks
 # --------------------------------------------------------------------------
-
-
-def iter_block_transactions(
-    client: NodeClient, chain_id: str, first: int, last: int
-) -> Iterator[tuple[int, int, VerifiedTransaction]]:
-    """(height, block time, transaction) of every transaction in blocks ``first..last``."""
-    for height in range(first, last + 1):
-        block = decode_block(client.get_block(height).block)
-        for raw in block.txs:
-            yield (
-                height,
-                block.header.time_unix_ms,
-                decode_verified_transaction(raw, ChainId(chain_id)),
-            )
 
 
 def _first_height(previous_height: int, tip: int) -> int:
